@@ -1,0 +1,64 @@
+"""Checks on the package's own values beyond the schema: dates, references, tests, file name."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+from tooling.diagnostics import Diagnostic
+from tooling.package import Package
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def check_dates(package: Package) -> Iterator[Diagnostic]:
+    created, modified = _date(package.data.get("created")), _date(package.data.get("modified"))
+    if created and modified and modified < created:
+        line, column = package.position(("modified",))
+        yield Diagnostic("DAC115", f"modified ({modified}) is earlier than created ({created})", line, column)
+
+
+def check_references(package: Package) -> Iterator[Diagnostic]:
+    references = package.data.get("references")
+    for index, reference in enumerate(references if isinstance(references, list) else []):
+        if isinstance(reference, str) and not reference.startswith("https://"):
+            line, column = package.position(("references", index))
+            yield Diagnostic("DAC113", f"reference {reference[:80]!r} is not an https URL", line, column)
+
+
+def check_tests(package: Package) -> Iterator[Diagnostic]:
+    tests = package.data.get("tests")
+    for index, test in enumerate(tests if isinstance(tests, list) else []):
+        if not isinstance(test, dict):
+            continue
+        name = test.get("name", f"test {index + 1}")
+        samples = test.get("samples")
+        if isinstance(samples, dict):
+            for key, code, wanted in (("match", "DAC501", "should match"), ("no_match", "DAC502", "should not match")):
+                if isinstance(samples.get(key), list) and not samples[key]:
+                    line, column = package.position(("tests", index, "samples", key))
+                    yield Diagnostic(code, f"test {name!r} has no sample event that {wanted}", line, column)
+        procedure = test.get("procedure")
+        if isinstance(procedure, dict) and not procedure.get("atomic_guid") and not procedure.get("manual"):
+            line, column = package.position(("tests", index, "procedure"))
+            yield Diagnostic("DAC503", f"test {name!r} names no Atomic test GUID and no manual procedure",
+                             line, column)
+
+
+def check_location(package: Package) -> Iterator[Diagnostic]:
+    """File name = id; the file sits in the folder of its parent technique."""
+    pid = package.id
+    if not pid:
+        return
+    line, column = package.position(("id",))
+    if package.path.stem != pid:
+        yield Diagnostic("DAC603", f"the file is named {package.path.name!r} but the package id is {pid!r}; "
+                                   f"rename it to {pid}.yml", line, column)
+    parent = pid.split(".")[0]
+    if package.path.parent.name != parent:
+        yield Diagnostic("DAC604", f"package {pid} belongs in detections/{parent}/, not in "
+                                   f"{package.path.parent.name}/", line, column)

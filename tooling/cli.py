@@ -1,0 +1,220 @@
+"""`dac`: the command line. Argument parsing only; each subcommand calls one function.
+
+Exit codes: 0 clean, 1 problems found, 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tooling import __version__
+from tooling.diagnostics import Severity
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """\
+examples:
+  dac validate                                   every package under detections/
+  dac validate detections/T1562/T1562.yml --format sarif > dac.sarif
+  dac parse --lang kql query.kql                 lint one query; `-` reads standard input
+  dac parse --lang spl - --tree < query.spl      show the parse tree
+  dac explain DAC301                             what a diagnostic means and how to fix it
+  dac schema > detection.schema.json             the package JSON Schema, for editors
+  dac attack show T1562                          what the bundled ATT&CK data knows
+
+exit codes: 0 clean, 1 problems found, 2 usage error
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from tooling.diagnostics.render import RENDERERS
+    from tooling.languages import LANGUAGES
+
+    parser = argparse.ArgumentParser(
+        prog="dac", description="Validate detection packages: schema, ATT&CK mapping and seven query languages.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"dac {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    validate = sub.add_parser("validate", help="validate packages (default: detections/)",
+                              description="Validate detection packages: YAML, schema, ATT&CK, the seven queries, "
+                                          "tests, and repository-wide rules.")
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                          help="package files or folders (default: detections/)")
+    validate.add_argument("--format", choices=sorted(RENDERERS), default="text",
+                          help="output format (default: text; sarif for code scanning, github for PR annotations)")
+    validate.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    validate.add_argument("--fail-on", choices=[s.value for s in Severity], default="warning",
+                          help="lowest severity that makes the exit code 1 (default: warning)")
+    validate.add_argument("--jobs", "-j", type=int, default=None,
+                          help="parallel workers for large runs (default: one per CPU)")
+
+    parse = sub.add_parser("parse", help="parse one query and show its diagnostics or tree",
+                           description="Parse one query in one language. Positions are within the query.")
+    parse.add_argument("--lang", "-l", required=True, choices=list(LANGUAGES), help="query language")
+    parse.add_argument("file", metavar="FILE", help="query file, or - for standard input")
+    parse.add_argument("--tree", action="store_true", help="print the parse tree when the query is valid")
+    parse.add_argument("--format", choices=["text", "json"], default="text")
+
+    explain = sub.add_parser("explain", help="document a diagnostic code",
+                             description="Print the documentation of a diagnostic code: what it means, why it "
+                                         "matters, an example and the fix.")
+    explain.add_argument("code", nargs="?", help="e.g. DAC301")
+    explain.add_argument("--list", action="store_true", help="list every code with its summary")
+
+    sub.add_parser("schema", help="print the package JSON Schema",
+                   description="Print the JSON Schema (2020-12) of a detection package, for editors and "
+                               "yaml-language-server.")
+
+    attack = sub.add_parser("attack", help="query or update the bundled ATT&CK data",
+                            description="The bundled, offline ATT&CK Enterprise data.")
+    attack_sub = attack.add_subparsers(dest="attack_command", metavar="ACTION")
+    attack_sub.required = True
+    show = attack_sub.add_parser("show", help="what the bundled data knows about an id")
+    show.add_argument("id", help="technique or sub-technique id, e.g. T1562.001")
+    show.add_argument("--format", choices=["text", "json"], default="text")
+    update = attack_sub.add_parser("update", help="rebuild the bundled data from a STIX bundle",
+                                   description="Rebuild the bundled snapshot from MITRE's ATT&CK STIX bundle "
+                                               "(enterprise-attack.json), read from a local file.")
+    update.add_argument("--stix", required=True, type=Path, help="path of enterprise-attack.json")
+    update.add_argument("--version", dest="attack_version", help="ATT&CK version to record, e.g. 18.1")
+    return parser
+
+
+def cmd_validate(args) -> int:
+    from tooling.diagnostics.render import RENDERERS
+    from tooling.validate import validate
+
+    paths = args.paths or [Path("detections")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"dac validate: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_USAGE
+    report = validate(paths, jobs=args.jobs)
+    output = RENDERERS[args.format](report.diagnostics, report.files)
+    if args.output:
+        args.output.write_text(output + "\n", encoding="utf-8")
+    elif output:
+        print(output)
+    return EXIT_PROBLEMS if report.failed(Severity(args.fail_on)) else EXIT_OK
+
+
+def cmd_parse(args) -> int:
+    from tooling.languages import get_language
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"dac parse: cannot read {args.file}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    result = get_language(args.lang).parse(text)
+    if args.format == "json":
+        print(json.dumps({"ok": result.ok, "diagnostics": [
+            {"code": d.code, "severity": d.severity.value, "message": d.message, "line": d.line, "column": d.column}
+            for d in result.diagnostics]}, indent=2))
+    else:
+        lines = text.splitlines()
+        for d in result.diagnostics:
+            print(f"{args.file}:{d.line}:{d.column}: {d.code} [{d.severity.value}] {d.message}")
+            if 0 < d.line <= len(lines) and len(lines[d.line - 1]) <= 400:
+                print(f"{d.line:>5} | {lines[d.line - 1]}")
+                print(f"      | {' ' * (d.column - 1)}^")
+        if result.ok and args.tree and result.tree is not None:
+            print(result.tree.pretty() if hasattr(result.tree, "pretty") else repr(result.tree))
+        elif result.ok and not result.diagnostics:
+            print(f"{args.file}: valid {args.lang} query")
+    return EXIT_OK if result.ok and not result.diagnostics else EXIT_PROBLEMS
+
+
+def cmd_explain(args) -> int:
+    from tooling.diagnostics.codes import CODES
+
+    if args.list or not args.code:
+        for code in CODES.values():
+            print(f"{code.code}  {code.severity.value:<7}  {code.name:<32} {code.summary}")
+        return EXIT_OK
+    code = args.code.upper()
+    if code not in CODES:
+        print(f"dac explain: unknown code {args.code!r}; `dac explain --list` shows them all", file=sys.stderr)
+        return EXIT_USAGE
+    print(CODES[code].explain())
+    return EXIT_OK
+
+
+def cmd_schema(args) -> int:
+    from tooling.checks.schema import load_schema
+
+    print(json.dumps(load_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_attack(args) -> int:
+    from tooling.attack import SNAPSHOT, attack_data
+
+    if args.attack_command == "update":
+        from tooling.attack.stix import StixError, update_snapshot
+
+        try:
+            snapshot = update_snapshot(args.stix, SNAPSHOT, args.attack_version)
+        except StixError as exc:
+            print(f"dac attack update: {exc}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(f"wrote ATT&CK v{snapshot['attack_version']}: {len(snapshot['techniques'])} techniques, "
+              f"{len(snapshot['tactics'])} tactics -> {SNAPSHOT}")
+        return EXIT_OK
+    data = attack_data()
+    technique = data.technique(args.id)
+    if technique is None:
+        print(f"dac attack show: {args.id} is not in ATT&CK Enterprise v{data.version}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    successor = data.v19_successor(technique.id)
+    subs = data.subtechniques(technique.id)
+    if args.format == "json":
+        print(json.dumps({**technique.__dict__, "attack_version": data.version, "v19_successor": successor,
+                          "subtechniques": [s.id for s in subs]}, indent=2))
+        return EXIT_OK
+    state = " (REVOKED" + (f", use {technique.revoked_by})" if technique.revoked_by else ")") \
+        if technique.revoked else " (DEPRECATED)" if technique.deprecated else ""
+    print(f"{technique.id} {technique.name}{state}")
+    print(f"  ATT&CK:      Enterprise v{data.version}")
+    print(f"  tactics:     {', '.join(technique.tactics)}")
+    if technique.parent:
+        print(f"  parent:      {technique.parent} {data.technique(technique.parent).name}")
+    print(f"  platforms:   {', '.join(technique.platforms)}")
+    print(f"  url:         {technique.url}")
+    if successor:
+        print(f"  v19:         {successor['id']} {successor['name']}")
+    for sub_technique in subs:
+        print(f"  sub-technique {sub_technique.id} {sub_technique.name}")
+    if technique.description:
+        print(f"\n{technique.description}")
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "explain": cmd_explain, "schema": cmd_schema,
+            "attack": cmd_attack}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) stopped early; the run itself already failed or passed, but
+        # the result was not fully delivered, so never report success.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Splunk SPL: an LALR grammar (spl.lark) over Lark's contextual lexer.
+
+Dashboard tokens (`$name$`) parse as ordinary words/operands and are reported by a DAC401 lint rule.
+The only override of `LarkLanguage` is how "expected ..." is worded: keywords accepted in several
+spellings (`by`/`BY`) are listed once, and token kinds get readable names.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from tooling.diagnostics import Diagnostic
+from tooling.languages.base import LarkLanguage, describe_terminal, placeholder_rule
+
+# Readable names for the grammar's terminals in "expected ..." messages.
+_TERMINAL_NAMES = {  # in the order they are listed
+    "COMMAND_NAME": "a command name",
+    "NAME": "a field or function name",
+    "FIELD": "a field name",
+    "WORD": "a search term",
+    "VALUE": "a value",
+    "NUMBER": "a number",
+    "STRING": "a quoted string",
+    "SQFIELD": "a 'quoted field'",
+    "MACRO": "a `macro`",
+    "CMP_OP": "a comparison operator",
+    "SUM_OP": "+ - .",
+    "MUL_OP": "* / %",
+    "FOREACH_TOKEN": "<<FIELD>>",
+    "TOKEN": "a $token$",
+}
+_RANK = {name: rank for rank, name in enumerate(_TERMINAL_NAMES)}
+_QUOTES = {'"': "quoted string", "'": "quoted field name", "`": "macro"}
+
+
+class SplLanguage(LarkLanguage):
+    def _expected(self, names: Iterable[str]) -> str:
+        terminals = {t.name: t.pattern for t in self.parser.terminals}
+        kinds: list[str] = []  # terminal names, listed by _RANK
+        literals: dict[str, str] = {}
+        for name in names:
+            if name == "$END":
+                continue
+            if name in _TERMINAL_NAMES:
+                kinds.append(name)
+                continue
+            text = describe_terminal(name, terminals.get(name))
+            # one entry per keyword whatever its case: prefer the upper-case spelling
+            key = text.lower()
+            if key not in literals or text < literals[key]:
+                literals[key] = text
+        described = [_TERMINAL_NAMES[k] for k in sorted(set(kinds), key=_RANK.get)]
+        described += sorted(literals.values())
+        if not described:
+            return "; expected the end of the query or '|'" if "$END" in names else ""
+        more = f" (and {len(described) - 10} more)" if len(described) > 10 else ""
+        return "; expected " + ", ".join(described[:10]) + more
+
+    def _syntax_error(self, exc, text: str) -> Diagnostic:
+        from lark.exceptions import UnexpectedCharacters
+
+        diagnostic = super()._syntax_error(exc, text)
+        # A quote the lexer cannot start a token with is one that is never closed.
+        if isinstance(exc, UnexpectedCharacters) and exc.char in _QUOTES:
+            return Diagnostic(diagnostic.code, f"{self.name} syntax error: unterminated "
+                              f"{_QUOTES[exc.char]}: no closing {exc.char} after this one",
+                              diagnostic.line, diagnostic.column)
+        return diagnostic
+
+
+LANGUAGE = SplLanguage(
+    "spl",
+    "SPL",
+    grammar=Path(__file__).with_name("spl.lark"),
+    start="start",
+    lint_rules=(placeholder_rule("SPL", r"\$\w+\$", "dashboard token"),),
+)

@@ -1,0 +1,82 @@
+"""YARA-L 2.0 (Google SecOps / Chronicle detection rules).
+
+The grammar (`yaral.lark`) is LALR with Lark's contextual lexer; see the comments there for the
+design. A query is one or more complete `rule name { ... }` blocks.
+
+`YaralLanguage` only refines the wording of syntax errors: Lark's "expected" sets in the middle
+of an expression hold twenty-odd terminals, which this module folds into "an expression" and
+"an operator" so that the concrete alternatives (`')'`, `'}'`, a section name) stay visible.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from tooling.diagnostics import Diagnostic
+from tooling.languages.base import LarkLanguage, describe_terminal
+
+# Terminals that can start an operand or a predicate.
+_EXPRESSION_STARTS = frozenset({
+    "FIELD", "VARIABLE", "FUNCTION_NAME", "NAME", "NUMBER", "STRING", "RAW_STRING", "REGEX",
+    "TRUE", "FALSE", "NULL", "COUNT_VARIABLE", "REFERENCE_LIST", "BANG", "LPAR", "MINUS",
+    "_NOT", "ANY", "ALL",
+})
+# Terminals that can continue an expression after an operand.
+_OPERATORS = frozenset({
+    "EQUAL", "__ANON_0", "__ANON_1", "__ANON_2", "LESSTHAN", "MORETHAN", "PLUS", "MINUS",
+    "STAR", "SLASH", "_AND", "_OR", "_IN", "NOCASE", "DOT", "LSQB",
+})
+# Sections in the order a rule lists them, so messages name them in that order too.
+_SECTION_ORDER = {f"'{name}'": i for i, name in enumerate(
+    ("meta", "events", "match", "outcome", "condition", "options"))}
+
+
+class YaralLanguage(LarkLanguage):
+    def _expected(self, names: Iterable[str]) -> str:
+        names = {n for n in names if n != "$END"}
+        if not names:
+            return ""
+        groups: list[str] = []
+        # Fold only real sets of alternatives: a lone `-` or `(` is worth naming as itself.
+        if len(names & _OPERATORS) >= 3 and names & {"EQUAL", "_AND"}:
+            groups.append("an operator")
+            names -= _OPERATORS
+        if len(names & _EXPRESSION_STARTS) >= 3 and names & {"FIELD", "STRING"}:
+            groups.append("an expression")
+            names -= _EXPRESSION_STARTS
+        terminals = {t.name: t.pattern for t in self.parser.terminals}
+        described = sorted({describe_terminal(n, terminals.get(n)) for n in names},
+                           key=lambda d: (_SECTION_ORDER.get(d, -1), d))
+        items = described + groups
+        if len(items) > 8:
+            items = items[:8] + [f"{len(items) - 8} more"]
+        if len(items) == 1:
+            return f"; expected {items[0]}"
+        return f"; expected {', '.join(items[:-1])} or {items[-1]}"
+
+    def _syntax_error(self, exc, text: str) -> Diagnostic:
+        from lark.exceptions import UnexpectedCharacters
+
+        diagnostic = super()._syntax_error(exc, text)
+        # A quote the lexer cannot take as the start of a string is a string left open on its
+        # line (double-quoted strings cannot span lines; raw strings must close somewhere).
+        if isinstance(exc, UnexpectedCharacters) and exc.char in "\"`":
+            kind = "string" if exc.char == '"' else "raw string"
+            diagnostic = Diagnostic(
+                diagnostic.code,
+                f"{self.name} syntax error: unterminated {kind} starting here; "
+                f"close it with {exc.char} on the same line" if exc.char == '"' else
+                f"{self.name} syntax error: unterminated {kind} starting here; close it with `",
+                diagnostic.line, diagnostic.column)
+        return diagnostic
+
+
+LANGUAGE = YaralLanguage(
+    "yaral",
+    "YARA-L",
+    grammar=Path(__file__).with_name("yaral.lark"),
+    start="start",
+    # Diagnostics come from Lark's exceptions, whose tokens carry line/column anyway; not
+    # propagating positions to every tree node cuts the median parse time by about a quarter.
+    propagate_positions=False,
+)

@@ -1,0 +1,315 @@
+"""Read a package file into a `Package`: plain values plus the source position of every value.
+
+Package files are untrusted pull-request input. Every way a file can be bad becomes a
+`Diagnostic` (never a traceback, never a hang): too large, not UTF-8, tabs, invalid YAML,
+duplicate keys, too many aliases (billion laughs), too deep, not a mapping, tags.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from tooling.diagnostics import Diagnostic
+
+MAX_FILE_BYTES = 256 * 1024  # real packages are a few kB; the bound is generous
+MAX_ALIASES = 50
+MAX_DEPTH = 32
+MAX_VALUES = 100_000
+
+Pointer = tuple  # a path into the document: keys (str) and indexes (int)
+
+_CORE = "tag:yaml.org,2002:"
+
+
+class LoadError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a value (and, in a mapping, its key) stands in the file; 1-based."""
+
+    line: int
+    column: int
+    key_line: int
+    key_column: int
+    style: str | None  # '|' literal, '>' folded, '"' or "'" quoted, None plain or collection
+
+
+@dataclass
+class Package:
+    """One detection package: its values, and where each came from in the file."""
+
+    path: Path
+    text: str
+    data: dict
+    spans: dict[Pointer, Span] = field(repr=False, default_factory=dict)
+
+    @property
+    def id(self) -> str | None:
+        value = self.data.get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def display_path(self) -> str:
+        return display_path(self.path)
+
+    def _span(self, pointer: Pointer) -> Span | None:
+        pointer = tuple(pointer)
+        while pointer and pointer not in self.spans:
+            pointer = pointer[:-1]  # the nearest existing parent
+        return self.spans.get(pointer)
+
+    def position(self, pointer: Pointer) -> tuple[int, int]:
+        """1-based (line, column) of the value at `pointer`, or of its nearest existing parent."""
+        span = self._span(pointer)
+        return (span.line, span.column) if span else (1, 1)
+
+    def key_position(self, pointer: Pointer) -> tuple[int, int]:
+        """1-based position of the key of the value at `pointer` (the value itself for list items)."""
+        span = self._span(pointer)
+        return (span.key_line, span.key_column) if span else (1, 1)
+
+    def text_position(self, pointer: Pointer, line: int, column: int) -> tuple[int, int]:
+        """Map a 1-based (line, column) inside the string at `pointer` to the file.
+
+        Exact for literal block scalars (how queries are written) and single-line scalars;
+        for folded or multi-line flow scalars, whose lines do not survive loading, the
+        position of the value itself.
+        """
+        span = self.spans.get(tuple(pointer))
+        if span is None:
+            return self.position(pointer)
+        if span.style == "|":
+            lines = self.text.splitlines()
+            indent = 0
+            for candidate in lines[span.line:]:  # content starts on the line after the indicator
+                if candidate.strip():
+                    indent = len(candidate) - len(candidate.lstrip(" "))
+                    break
+            return span.line + line, indent + column
+        if span.style == ">" or line != 1:
+            return span.line, span.column
+        return span.line, span.column + column - 1 + (1 if span.style in ("'", '"') else 0)
+
+
+def display_path(path: Path) -> str:
+    """Paths are shown relative to the working directory when they are inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _Builder:
+    """Composed YAML nodes -> plain values and spans, refusing what a package never needs."""
+
+    def __init__(self) -> None:
+        self.spans: dict[Pointer, Span] = {}
+        self.seen: set[int] = set()
+        self.aliases = 0
+        self.values = 0
+
+    def build(self, node: Node, pointer: Pointer, key: Node | None, depth: int) -> Any:
+        mark = node.start_mark
+        if id(node) in self.seen:  # the same node again: an alias
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise LoadError(Diagnostic(
+                    "DAC106", f"more than {MAX_ALIASES} YAML aliases; a package needs few or none",
+                    mark.line + 1, mark.column + 1))
+        self.seen.add(id(node))
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise LoadError(Diagnostic("DAC106", f"the document expands to more than {MAX_VALUES:,} values",
+                                       mark.line + 1, mark.column + 1))
+        if depth > MAX_DEPTH:
+            raise LoadError(Diagnostic("DAC108", f"values nested more than {MAX_DEPTH} levels deep",
+                                       mark.line + 1, mark.column + 1))
+        key_mark = key.start_mark if key is not None else mark
+        style = node.style if isinstance(node, ScalarNode) and node.style in ("|", ">", "'", '"') else None
+        self.spans[pointer] = Span(mark.line + 1, mark.column + 1, key_mark.line + 1, key_mark.column + 1, style)
+        if isinstance(node, MappingNode):
+            if node.tag not in (_CORE + "map",):
+                raise self._tag_error(node)
+            result: dict[str, Any] = {}
+            first_line: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    raise LoadError(Diagnostic("DAC112", "mapping keys must be plain text",
+                                               key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                name = key_node.value
+                if name in result:
+                    raise LoadError(Diagnostic(
+                        "DAC103", f"duplicate key {name!r} (first defined on line {first_line[name]})",
+                        key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                first_line[name] = key_node.start_mark.line + 1
+                result[name] = self.build(value_node, pointer + (name,), key_node, depth + 1)
+            return result
+        if isinstance(node, SequenceNode):
+            if node.tag != _CORE + "seq":
+                raise self._tag_error(node)
+            return [self.build(item, pointer + (i,), None, depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag in (_CORE + "str", _CORE + "timestamp"):  # dates stay text: the schema checks them
+            return value
+        if tag == _CORE + "null":
+            return None
+        if tag == _CORE + "bool":
+            return value.lower() in ("true", "yes", "on")
+        if tag == _CORE + "int":
+            digits = value.replace("_", "")
+            try:
+                return int(digits, 10)
+            except ValueError:
+                try:
+                    return int(digits, 0)  # 0x.., 0o.., 0b..
+                except ValueError:
+                    return value
+        if tag == _CORE + "float":
+            lowered = value.lower().replace("_", "")
+            if lowered in (".inf", "+.inf"):
+                return float("inf")
+            if lowered == "-.inf":
+                return float("-inf")
+            if lowered == ".nan":
+                return float("nan")
+            try:
+                return float(lowered)
+            except ValueError:
+                return value
+        if tag == _CORE + "merge":
+            return value
+        raise self._tag_error(node)
+
+    @staticmethod
+    def _tag_error(node: Node) -> LoadError:
+        mark = node.start_mark
+        return LoadError(Diagnostic("DAC102", f"YAML tag {str(node.tag)!r} is not allowed in a package",
+                                    mark.line + 1, mark.column + 1))
+
+
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise LoadError(Diagnostic(
+            "DAC101", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8", line, column))
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        raise LoadError(Diagnostic("DAC101", "the file contains a NUL character; it is not a text file",
+                                   line, offset - (text.rfind("\n", 0, offset) + 1) + 1))
+    return text
+
+
+def _check_bracket_depth(text: str) -> None:
+    """Reject absurd bracket nesting before YAML sees it: ruamel's scanner is quadratic on it.
+
+    Counted over the whole text (queries included), so the bound is far above any real query.
+    """
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > 4 * MAX_DEPTH:
+            offset = match.start()
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            raise LoadError(Diagnostic("DAC108", f"brackets nested more than {4 * MAX_DEPTH} levels deep",
+                                       line, column))
+        depth = max(depth, 0)
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def load_package(path: Path) -> Package:
+    """Read one package file. Raises `LoadError` carrying the diagnostic when it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(Diagnostic(
+                "DAC107", f"the file is {size:,} bytes; a package may be at most {MAX_FILE_BYTES:,}"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(Diagnostic("DAC101", f"cannot read the file: {exc.strerror or exc}"))
+    return parse_package(path, raw)
+
+
+# The C-accelerated composer (ruamel.yaml.clib) when installed; ruamel falls back to pure Python.
+_YAML = YAML(typ="safe")
+
+
+def parse_package(path: Path, raw: bytes) -> Package:
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(Diagnostic(
+            "DAC107", f"the file is {len(raw):,} bytes; a package may be at most {MAX_FILE_BYTES:,}"))
+    text = _decode(raw)
+    _check_bracket_depth(text)
+    tab = _TAB_INDENT.search(text)
+    if tab:
+        line = text.count("\n", 0, tab.start()) + 1
+        column = tab.end() - tab.start()
+        raise LoadError(Diagnostic("DAC104", "tab character in indentation; indent with spaces", line, column))
+    try:
+        root = _YAML.compose(text)
+    except MarkedYAMLError as exc:
+        raise LoadError(_yaml_error(exc))
+    except RecursionError:
+        raise LoadError(Diagnostic("DAC108", "values are nested too deeply to read"))
+    except Exception as exc:  # ruamel raises a few unmarked errors (bad escapes, odd scalars)
+        raise LoadError(Diagnostic("DAC102", f"invalid YAML: {exc}"))
+    if not isinstance(root, MappingNode):
+        kind = "empty" if root is None else "a list" if isinstance(root, SequenceNode) else "a single value"
+        raise LoadError(Diagnostic("DAC105", f"the top level must be a mapping of sections; it is {kind}"))
+    builder = _Builder()
+    try:
+        data = builder.build(root, (), None, 0)
+    except RecursionError:
+        raise LoadError(Diagnostic("DAC108", "values are nested too deeply to read"))
+    return Package(path, text, data, builder.spans)
+
+
+def _yaml_error(exc: MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = (exc.problem or "").strip()
+    if type(exc).__name__ == "DuplicateKeyError":
+        first = exc.context_mark.line + 1 if exc.context_mark else None
+        key = re.search(r'duplicate key "([^"]*)"', problem)
+        name = key.group(1) if key else "?"
+        return Diagnostic("DAC103", f"duplicate key {name!r}" + (f" (first defined on line {first})" if first else ""),
+                          line, column)
+    context = (exc.context or "").strip()
+    message = problem or context or "invalid YAML"
+    if context and problem:
+        message = f"{problem} ({context})"
+    return Diagnostic("DAC102", f"invalid YAML: {message}", line, column)
+
+
+def iter_package_files(paths: list[Path]) -> Iterator[Path]:
+    """Package files under the given files/folders, sorted, each once."""
+    seen: set[Path] = set()
+    for path in paths:
+        candidates = sorted(path.rglob("*.yml")) + sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate not in seen:
+                seen.add(candidate)
+                yield candidate

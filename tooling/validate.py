@@ -1,0 +1,122 @@
+"""The validation pipeline: load -> schema -> content -> ATT&CK -> queries -> repository -> suppressions.
+
+Data flows one way: file -> `Package` -> checks -> `Diagnostic`s. Nothing here prints.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from tooling.checks.attack import check_attack
+from tooling.checks.content import check_dates, check_location, check_references, check_tests
+from tooling.checks.queries import check_queries
+from tooling.checks.repository import check_repository
+from tooling.checks.schema import check_schema
+from tooling.diagnostics import CODES, Diagnostic, Severity
+from tooling.package import LoadError, Package, display_path, iter_package_files, load_package
+
+PackageCheck = Callable[[Package], Iterable[Diagnostic]]
+
+# Order matters only for reading: the output is sorted by position.
+PACKAGE_CHECKS: tuple[PackageCheck, ...] = (
+    check_schema, check_location, check_dates, check_references, check_tests, check_attack, check_queries,
+)
+
+# Parallel workers pay for themselves only on larger runs (each builds its own parsers).
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass
+class FileResult:
+    path: Path
+    package: Package | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class ValidationReport:
+    files: int
+    diagnostics: list[Diagnostic]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == severity)
+
+    def failed(self, fail_on: Severity = Severity.WARNING) -> bool:
+        return any(d.severity.rank >= fail_on.rank for d in self.diagnostics)
+
+
+def check_file(path: Path) -> FileResult:
+    """Every per-package check on one file; load errors stop the file's checks."""
+    shown = display_path(path)
+    try:
+        package = load_package(path)
+    except LoadError as exc:
+        return FileResult(path, None, [exc.diagnostic.at(path=shown)])
+    diagnostics = [d.at(path=shown) for check in PACKAGE_CHECKS for d in check(package)]
+    return FileResult(path, package, diagnostics)
+
+
+def _check_all(files: list[Path], jobs: int) -> list[FileResult]:
+    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(check_file, files, chunksize=max(1, len(files) // (jobs * 8))))
+    return [check_file(f) for f in files]
+
+
+def find_detections_root(paths: list[Path]) -> Path | None:
+    """The `detections/` folder the paths live in, to know every package id for related links."""
+    for path in paths:
+        for candidate in [path.resolve(), *path.resolve().parents]:
+            if candidate.name == "detections" and candidate.is_dir():
+                return candidate
+    return None
+
+
+def validate(paths: list[Path], jobs: int | None = None) -> ValidationReport:
+    files = list(iter_package_files(paths))
+    results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1))
+    packages = [r.package for r in results if r.package is not None]
+    root = find_detections_root(paths)
+    known_ids = {p.stem for p in root.rglob("*.yml")} if root else set()
+    by_package = {id(r.package): r for r in results if r.package is not None}
+    for package, diagnostic in check_repository(packages, known_ids):
+        by_package[id(package)].diagnostics.append(diagnostic.at(path=package.display_path))
+    diagnostics: list[Diagnostic] = []
+    for result in results:
+        if result.package is not None:
+            result.diagnostics = list(apply_suppressions(result.package, result.diagnostics))
+        diagnostics.extend(result.diagnostics)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return ValidationReport(len(files), diagnostics)
+
+
+def apply_suppressions(package: Package, diagnostics: list[Diagnostic]) -> Iterator[Diagnostic]:
+    """Drop diagnostics a package suppresses with a reason; report suppressions that do nothing."""
+    entries = package.data.get("suppressions")
+    suppressed: dict[str, int] = {}
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        code = entry.get("code") if isinstance(entry, dict) else None
+        if not isinstance(code, str):
+            continue
+        line, column = package.position(("suppressions", index, "code"))
+        if code not in CODES:
+            yield Diagnostic("DAC117", f"suppression names {code}, which is not a diagnostic code",
+                             line, column, package.display_path)
+        elif code in ("DAC116", "DAC117"):
+            yield Diagnostic("DAC117", f"{code} cannot be suppressed", line, column, package.display_path)
+        else:
+            suppressed[code] = index
+    used: set[str] = set()
+    for diagnostic in diagnostics:
+        if diagnostic.code in suppressed:
+            used.add(diagnostic.code)
+        else:
+            yield diagnostic
+    for code, index in suppressed.items():
+        if code not in used:
+            line, column = package.position(("suppressions", index, "code"))
+            yield Diagnostic("DAC116", f"the suppression of {code} suppresses nothing; remove it",
+                             line, column, package.display_path)
