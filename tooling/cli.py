@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                                                "(enterprise-attack.json), read from a local file.")
     update.add_argument("--stix", required=True, type=Path, help="path of enterprise-attack.json")
     update.add_argument("--version", dest="attack_version", help="ATT&CK version to record, e.g. 18.1")
+    update.add_argument("--output", "-o", type=Path, default=None,
+                        help="where to write the snapshot (default: the bundled one)")
     return parser
 
 
@@ -160,13 +162,14 @@ def cmd_attack(args) -> int:
     if args.attack_command == "update":
         from tooling.attack.stix import StixError, update_snapshot
 
+        out = args.output or SNAPSHOT
         try:
-            snapshot = update_snapshot(args.stix, SNAPSHOT, args.attack_version)
+            snapshot = update_snapshot(args.stix, out, args.attack_version)
         except StixError as exc:
             print(f"dac attack update: {exc}", file=sys.stderr)
             return EXIT_PROBLEMS
         print(f"wrote ATT&CK v{snapshot['attack_version']}: {len(snapshot['techniques'])} techniques, "
-              f"{len(snapshot['tactics'])} tactics -> {SNAPSHOT}")
+              f"{len(snapshot['tactics'])} tactics -> {out}")
         return EXIT_OK
     data = attack_data()
     technique = data.technique(args.id)

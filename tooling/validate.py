@@ -25,6 +25,8 @@ PACKAGE_CHECKS: tuple[PackageCheck, ...] = (
     check_schema, check_location, check_dates, check_references, check_tests, check_attack, check_queries,
 )
 
+MIN_REASON = 10  # the schema's minLength for a suppression reason
+
 # Parallel workers pay for themselves only on larger runs (each builds its own parsers).
 PARALLEL_THRESHOLD = 64
 
@@ -99,8 +101,9 @@ def apply_suppressions(package: Package, diagnostics: list[Diagnostic]) -> Itera
     suppressed: dict[str, int] = {}
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         code = entry.get("code") if isinstance(entry, dict) else None
-        if not isinstance(code, str):
-            continue
+        reason = entry.get("reason") if isinstance(entry, dict) else None
+        if not isinstance(code, str) or not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+            continue  # without a written reason it suppresses nothing; the schema check says why
         line, column = package.position(("suppressions", index, "code"))
         if code not in CODES:
             yield Diagnostic("DAC117", f"suppression names {code}, which is not a diagnostic code",

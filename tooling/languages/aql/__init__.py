@@ -4,16 +4,25 @@ A Lark LALR grammar (`aql.lark`) with the contextual lexer, so that AQL's keywor
 only where the grammar can use them: `minute`, `start`, `last` or `user` remain field names and
 aliases, while `LAST 24 HOURS` is the time clause.
 
-One rule is checked outside the grammar: QRadar accepts `/* comments */` only inside the body of
-a query; a comment before the first token or after the last one is a parse error there
-(IBM support note "How to include comments in an AQL query"). The lexer ignores comments, so the
-check compares the parsed span with the text around it.
+`AqlLanguage` adds three things to `LarkLanguage`, none of which changes what the grammar accepts
+except where QRadar is stricter than a context-free grammar can say cheaply:
+
+* comments: QRadar accepts `/* comments */` only inside the body of a query; a comment before the
+  first token or after the last one is a parse error there (IBM support note "How to include
+  comments in an AQL query"). The lexer ignores comments, so the check compares the parsed span
+  with the text around it;
+* a missing FROM: the grammar lets FROM be absent so that `SELECT a WHERE ...` is reported as
+  "unexpected 'WHERE'; expected 'from'" instead of reading WHERE as an implicit alias;
+* exact "expected" lists: on the error path only, the interactive parser is asked which tokens it
+  really accepts, because LALR lookahead sets merge contexts (e.g. 'begin' inside a call).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from lark import Token, Tree
+from lark.exceptions import UnexpectedToken
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, position_of
@@ -24,37 +33,55 @@ class AqlLanguage(LarkLanguage):
         tree, errors = super()._parse(text)
         if errors or tree is None:
             return tree, errors
+        errors = self._comment_outside_body(tree, text) or _missing_from(tree, text, self.name)
+        return (None, errors) if errors else (tree, [])
+
+    def _comment_outside_body(self, tree: Tree, text: str) -> list[Diagnostic]:
         meta = tree.meta
         if getattr(meta, "empty", True):  # pragma: no cover - a parsed query always has tokens
-            return tree, errors
+            return []
         head = len(text) - len(text.lstrip())
-        if head < meta.start_pos:  # something ignored before the first token: a comment
+        if head < meta.start_pos:  # only a comment can be ignored before the first token
             line, column = position_of(text, head)
-            errors = [Diagnostic("DAC301", f"{self.name} syntax error: a comment cannot come before "
-                                 "the query; expected 'select'", line, column)]
-        else:
-            tail = text[meta.end_pos:]
-            if tail.strip():
-                offset = meta.end_pos + len(tail) - len(tail.lstrip())
-                line, column = position_of(text, offset)
-                errors = [Diagnostic("DAC301", f"{self.name} syntax error: a comment cannot come after "
-                                     "the query; AQL allows comments only inside the query body",
-                                     line, column)]
-        if not errors:
-            errors = _missing_from(tree, text, self.name)
-        return (None, errors) if errors else (tree, errors)
+            return [Diagnostic("DAC301", f"{self.name} syntax error: a comment cannot come before the "
+                               "query; expected 'select'", line, column)]
+        tail = text[meta.end_pos:]
+        if tail.strip():
+            line, column = position_of(text, meta.end_pos + len(tail) - len(tail.lstrip()))
+            return [Diagnostic("DAC301", f"{self.name} syntax error: a comment cannot come after the "
+                               "query; AQL allows comments only inside the query body", line, column)]
+        return []
+
+    def _syntax_error(self, exc, text: str) -> Diagnostic:
+        accepted = None
+        interactive = getattr(exc, "interactive_parser", None)
+        if interactive is not None:
+            try:
+                accepted = set(interactive.accepts())
+            except Exception:  # pragma: no cover - keep the parse table's set if simulation fails
+                accepted = None
+        if accepted:
+            if isinstance(exc, UnexpectedToken):
+                exc.expected = accepted
+            else:
+                exc.allowed = accepted
+        diagnostic = super()._syntax_error(exc, text)
+        if accepted and "$END" in accepted:
+            tail = "; expected the end of the query" if accepted == {"$END"} else " or the end of the query"
+            diagnostic = replace(diagnostic, message=diagnostic.message + tail)
+        return diagnostic
 
 
 def _missing_from(tree: Tree, text: str, name: str) -> list[Diagnostic]:
-    """DAC301 for a SELECT (outer or subquery) without its required FROM clause."""
-    for select in tree.find_data("select_stmt"):
-        children = select.children  # SELECT, select_list, from_clause?, clauses...
+    """DAC301 for the first SELECT (outer query first, then subqueries) without its FROM clause."""
+    for select in tree.iter_subtrees_topdown():
+        if select.data != "select_stmt":
+            continue
+        children = select.children  # SELECT, select_list, from_clause?, then the optional clauses
         if children[2] is not None:
             continue
         following = next((c for c in children[3:] if c is not None), None)
-        if isinstance(following, Token):
-            line, column, found = following.line, following.column, f"unexpected {following.value!r}"
-        elif isinstance(following, Tree):
+        if following is not None:  # a clause tree: report its keyword
             first = next(following.scan_values(lambda v: isinstance(v, Token)))
             line, column, found = first.line, first.column, f"unexpected {first.value!r}"
         else:

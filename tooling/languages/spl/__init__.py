@@ -60,6 +60,15 @@ class SplLanguage(LarkLanguage):
         from lark.exceptions import UnexpectedCharacters
 
         diagnostic = super()._syntax_error(exc, text)
+        # Lark lists what the *lexer* of the state could read, in which keywords are folded into
+        # the word terminals; the parser state says what may come next, keywords included.
+        interactive = getattr(exc, "interactive_parser", None)
+        if interactive is not None:
+            names = {t.name for t in self.parser.terminals} | {"$END"}
+            accepted = [n for n in interactive.choices() if n in names]
+            head = diagnostic.message.split("; expected ", 1)[0]
+            diagnostic = Diagnostic(diagnostic.code, head + self._expected(accepted),
+                                    diagnostic.line, diagnostic.column)
         # A quote the lexer cannot start a token with is one that is never closed.
         if isinstance(exc, UnexpectedCharacters) and exc.char in _QUOTES:
             return Diagnostic(diagnostic.code, f"{self.name} syntax error: unterminated "

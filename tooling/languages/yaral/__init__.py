@@ -42,7 +42,8 @@ class YaralLanguage(LarkLanguage):
             groups.append("an operator")
             names -= _OPERATORS
         if len(names & _EXPRESSION_STARTS) >= 3 and names & {"FIELD", "STRING"}:
-            groups.append("an expression")
+            # meta and options values are literals only; elsewhere any expression may follow
+            groups.append("an expression" if "FIELD" in names else "a value (string, number, true or false)")
             names -= _EXPRESSION_STARTS
         terminals = {t.name: t.pattern for t in self.parser.terminals}
         described = sorted({describe_terminal(n, terminals.get(n)) for n in names},

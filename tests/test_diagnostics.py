@@ -1,0 +1,127 @@
+"""Every diagnostic code: a fixture that triggers it, and its code, file, line and column.
+
+Expected positions are worked out by hand from tests/fixtures/base.yml and the edit each fixture
+makes (see tests/fixtures/generate.py), never copied from the validator's output.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tooling.diagnostics import CODES, Severity
+from tooling.languages.base import MAX_QUERY_CHARS
+from tooling.package import MAX_FILE_BYTES
+from tooling.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BASE = (FIXTURES / "base.yml").read_text(encoding="utf-8")
+MAIN = "T1562/T1562.001.yml"
+
+# code -> (file under detections/, line, column)
+EXPECTED = {
+    "DAC101": (MAIN, 8, 21),     # the 0xe9 byte after "author: Fixture Auth"
+    "DAC102": (MAIN, 6, 15),     # the second ':' in "severity: high: very"
+    "DAC103": (MAIN, 7, 1),      # the second "severity" key
+    "DAC104": (MAIN, 22, 1),     # the tab before "- windows"
+    "DAC105": (MAIN, 1, 1),
+    "DAC106": (MAIN, 2, 4),      # the anchored list that the 51st alias re-enters
+    "DAC108": (MAIN, 4, 46),     # the 33rd '[' of description (the value starts at column 14)
+    "DAC110": (MAIN, 11, 1),     # attack: lost its name
+    "DAC111": (MAIN, 7, 1),      # colour:
+    "DAC112": (MAIN, 6, 11),     # urgent
+    "DAC113": (MAIN, 72, 5),     # the http:// reference
+    "DAC114": (MAIN, 9, 10),     # '2025-02-30'
+    "DAC115": (MAIN, 10, 11),    # modified
+    "DAC116": (MAIN, 87, 11),    # the suppressed code that suppresses nothing
+    "DAC117": (MAIN, 87, 11),    # DAC999
+    "DAC201": ("T1562/T1562.099.yml", 1, 5),
+    "DAC202": (MAIN, 16, 9),     # attack.name
+    "DAC203": (MAIN, 14, 7),     # Persistence
+    "DAC204": (MAIN, 17, 11),    # parent T1059
+    "DAC205": ("T1086/T1086.yml", 15, 14),  # revoked PowerShell technique
+    "DAC206": (MAIN, 15, 14),    # attack.technique, with no v19_successor recorded
+    "DAC207": (MAIN, 12, 12),    # version '15.1'
+    "DAC301": (MAIN, 36, 68),    # end of the KQL line whose '(' is never closed: col 4 + 64
+    "DAC401": (MAIN, 45, 21),    # {{logsrc}} in the Sumo query: col 4 + 17
+    "DAC501": (MAIN, 82, 14),    # match: []
+    "DAC502": (MAIN, 84, 17),    # no_match: []
+    "DAC503": (MAIN, 75, 16),    # procedure: {}
+    "DAC601": ("T1562/T1562.001.yaml", 1, 5),
+    "DAC602": ("T1562/T1562.002.yml", 2, 8),
+    "DAC603": ("T1562/wrong-name.yml", 1, 5),
+    "DAC604": ("T1059/T1562.001.yml", 1, 5),
+    "DAC605": (MAIN, 87, 9),
+}
+BUILT_BY_TESTS = {"DAC107", "DAC302"}
+
+
+def test_every_code_has_a_fixture_or_a_built_case():
+    assert set(CODES) == set(EXPECTED) | BUILT_BY_TESTS
+    for code in EXPECTED:
+        assert (FIXTURES / code / "detections").is_dir(), f"no fixture for {code}"
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED))
+def test_fixture_triggers_exactly_its_code_at_its_position(code):
+    root = FIXTURES / code / "detections"
+    report = validate([root], jobs=1)
+    found = [(d.code, Path(d.path).as_posix().split("detections/")[-1], d.line, d.column) for d in report.diagnostics]
+    assert found == [(code, *EXPECTED[code])]
+    assert report.failed() is (CODES[code].severity != Severity.INFO)
+
+
+def _write_package(tmp_path: Path, text: str | bytes) -> Path:
+    target = tmp_path / "detections" / "T1562" / "T1562.001.yml"
+    target.parent.mkdir(parents=True)
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
+def test_file_too_large_is_refused_before_reading(tmp_path):
+    target = _write_package(tmp_path, b"")
+    with target.open("wb") as handle:  # a sparse 50 MB file: the size alone must stop it
+        handle.truncate(50 * 1024 * 1024)
+    report = validate([target], jobs=1)
+    assert [(d.code, d.line, d.column) for d in report.diagnostics] == [("DAC107", 1, 1)]
+    assert f"{MAX_FILE_BYTES:,}" in report.diagnostics[0].message
+
+
+def test_query_too_large(tmp_path):
+    filler = "x" * (MAX_QUERY_CHARS + 1)
+    text = BASE.replace('    index=sysmon EventCode=1 Image="*\\\\sc.exe" CommandLine="*stop*"\n',
+                        f"    index=sysmon {filler}\n")
+    assert text != BASE
+    report = validate([_write_package(tmp_path, text)], jobs=1)
+    # the SPL block starts on line 37 ("spl: |"), the query's first line is line 38
+    assert [(d.code, d.line, d.column) for d in report.diagnostics] == [("DAC302", 38, 5)]
+
+
+def test_base_fixture_is_clean(tmp_path):
+    report = validate([_write_package(tmp_path, BASE)], jobs=1)
+    assert report.diagnostics == []
+    assert not report.failed()
+
+
+def test_suppression_with_reason_hides_its_code(tmp_path):
+    text = BASE.replace('_sourceCategory=windows/sysmon "sc.exe"', '_sourceCategory={{logsrc}} "sc.exe"')
+    text += "suppressions:\n  - code: DAC401\n    reason: the installer substitutes the source category\n"
+    report = validate([_write_package(tmp_path, text)], jobs=1)
+    assert report.diagnostics == []
+
+
+def test_suppression_needs_a_reason(tmp_path):
+    text = BASE + "suppressions:\n  - code: DAC401\n"
+    report = validate([_write_package(tmp_path, text)], jobs=1)
+    assert [(d.code, d.line, d.column) for d in report.diagnostics] == [("DAC110", 87, 5)]
+
+
+def test_every_code_documents_itself():
+    for code in CODES.values():
+        text = code.explain()
+        for section in ("## What it means", "## Why it matters", "## Example", "## How to fix"):
+            assert section in text, (code.code, section)
+        assert code.bad.strip() and code.good.strip() and code.bad != code.good

@@ -1,0 +1,78 @@
+"""The real packages validate clean, and a broken query is reported at its line in the YAML file."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tooling.languages import LANGUAGES
+from tooling.validate import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+T1562 = ROOT / "detections" / "T1562" / "T1562.yml"
+
+
+def test_every_real_package_is_clean():
+    report = validate([ROOT / "detections"], jobs=1)
+    assert report.files >= 1
+    assert [d for d in report.diagnostics if d.severity.value != "info"] == []
+
+
+def _with_stray_paren(tmp_path: Path, key: str) -> tuple[Path, int]:
+    """A copy of T1562.yml whose `key` query gets a new last line holding a stray ')'.
+
+    Returns the copy and the file line of the ')'.
+    """
+    lines = T1562.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"  {key}: |")
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith("    ") or not lines[end].strip()):
+        end += 1
+    lines.insert(end, "    )")
+    target = tmp_path / "detections" / "T1562" / "T1562.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target, end + 1
+
+
+@pytest.mark.parametrize("key", list(LANGUAGES))
+def test_broken_query_points_at_the_yaml_line(tmp_path, key):
+    target, line = _with_stray_paren(tmp_path, key)
+    report = validate([target], jobs=1)
+    errors = [(d.code, d.line, d.column) for d in report.diagnostics if d.severity.value == "error"]
+    assert errors == [("DAC301", line, 5)]
+    assert LANGUAGES[key].name in report.diagnostics[0].message
+
+
+def test_cli_reports_broken_query_with_path_line_and_caret(tmp_path, run_dac):
+    target, line = _with_stray_paren(tmp_path, "kql")
+    result = run_dac("validate", str(target))
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert f"T1562.yml:{line}:5: DAC301 [error] KQL syntax error: unexpected ')'" in first
+    assert result.stdout.splitlines()[2].rstrip().endswith("|     ^")
+    assert "Traceback" not in result.stderr
+
+
+def test_parallel_and_serial_runs_agree(tmp_path):
+    for i in range(70):  # above the parallel threshold
+        folder = tmp_path / "detections" / "T1562"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(T1562, folder / f"copy{i}.yml")
+    serial = validate([tmp_path / "detections"], jobs=1)
+    parallel = validate([tmp_path / "detections"], jobs=2)
+    assert serial.diagnostics == parallel.diagnostics
+    # 70 copies of one package under wrong names: one id, one title, names that are not the id
+    assert {d.code for d in serial.diagnostics} == {"DAC601", "DAC602", "DAC603"}
+
+
+def test_json_report_shape(run_dac, tmp_path):
+    target, line = _with_stray_paren(tmp_path, "spl")
+    result = run_dac("validate", str(target), "--format", "json")
+    assert result.returncode == 1
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and rows
+    assert set(rows[0]) == {"code", "severity", "message", "path", "line", "column"}
+    assert (rows[0]["code"], rows[0]["line"], rows[0]["column"]) == ("DAC301", line, 5)
