@@ -60,12 +60,11 @@ VALID = [
     'process where not not process.pid == 4',
     'process where process.pid in (4, 8, 12) and process.parent.pid != 0',
     # literals
-    'process where process.args_count == 2.5e1 and process.pe.score > .5 and x == 3.',
+    'process where process.args_count == 2.5e1 and process.pe.score > .5',
     'file where file.path == "C:\\\\Windows\\\\System32\\\\cmd.exe"',
     'file where file.name == "quote \\" inside" and file.ext == "tab\\there"',
     'file where file.name : "*\\u{202E}*"',
     'file where file.path : """C:\\Users\\*\\AppData\\*"""',
-    'file where file.path : """multi\nline raw"""',
     'process where process.exit_code == -1 and x == +2',
     # arithmetic and functions
     'process where length(process.args) > 3 * 2 - 1 % 4 / 2',
@@ -80,7 +79,7 @@ VALID = [
     'process where process.args[0] == "cmd" and process.args[1] : "/c"',
     'process where ?process.parent.pe.original_file_name == "x" and ?undocumented != null',
     'process where `my field` == 1 and `k8s.io/pod-name`.sub == "x" and a.`b-c` == 2',
-    'process where source.as.number in (1, 2) and event.sequence == 3',
+    'process where source.as.number in (1, 2) and event.`sequence` == 3',
     'process where @timestamp != null and process.name == "a"',
     # comments
     'process where // why\n  process.name == "x" /* trailing */',
@@ -89,7 +88,7 @@ VALID = [
     'sequence [process where true] [file where true]',
     'sequence by host.id, user.name [process where true] [network where true]',
     'sequence by host.id with maxspan=30s [process where true] [file where true]',
-    'sequence with maxspan=5m by host.id [process where true] [file where true]',
+    'sequence with maxspan=5m [process where true] by host.id [file where true] by host.id',
     'sequence with maxspan=1h\n  [process where true] by process.pid\n  [file where true] by process.pid',
     'sequence by host.id with maxspan=500ms\n  [authentication where event.outcome == "failure"] with runs=5\n'
     '  [authentication where event.outcome == "success"]',
@@ -143,6 +142,11 @@ INVALID = [
     'process where process. == 1',               # dangling dot
     'process where process.name == "line\nbreak"',  # newline inside a plain string
     'process where process.name == "\\d"',       # unknown escape
+    'file where file.path : """two\nlines"""',  # raw strings end on their line too
+    'process where event.sequence == 3',         # keywords are reserved in field paths too
+    'process where sequence == 3',               # ... and as whole field names
+    'process where like~(process.name, "x")',    # like~ is an operator, not a function
+    'sequence with maxspan=5m by host.id [process where true] [file where true]',  # by after with
 ]
 
 
@@ -243,10 +247,17 @@ def test_lone_sequence_stage_expects_another():
     assert "'['" in d.message
 
 
-def test_keywords_are_plain_names_inside_field_paths():
-    tree = EQL.parse('process where source.as.number == 1 and event.sequence == 2').tree
+def test_field_paths_are_single_field_nodes():
+    tree = EQL.parse('process where source.as.number == 1 and ?a.`b c`[2] == 2 and event.`sequence` == 3').tree
     fields = [str(t.children[0]) for t in tree.find_data("field")]
-    assert fields == ["source.as.number", "event.sequence"]
+    assert fields == ["source.as.number", "?a.`b c`[2]", "event.`sequence`"]
+
+
+def test_by_after_maxspan_is_explained():
+    d = _error('sequence with maxspan=1m by host.id [process where true] [file where true]')
+    assert (d.line, d.column) == (1, 26)
+    assert "unexpected 'by'" in d.message
+    assert "before" in d.message
 
 
 def test_key_then_stage_is_not_an_index():

@@ -41,6 +41,7 @@ VALID = [
     "host=/web\\d+/ or host=db01",
     "not (status=200 or status=204)",
     "NOT foo AND bar OR baz",
+    "not(status=200) !(method=GET or method=HEAD)",
     'src!="10.0.0.1" dst=* method!=*',
     "bytes<-1 delta>=-5 ratio<=0.5 code>399",
     "@rawstring=/failed password/i",
@@ -154,6 +155,8 @@ INVALID = [
     "foo='bar'",  # single quotes are reserved characters
     "$\"saved\"",  # saved search without its call parentheses
     "[count(), ]",  # trailing comma
+    "x := a-",  # dangling minus (in expressions `-` is an operator, not part of a name)
+    "| CompositeId =~ /x/",  # `=~` takes a function call, not a regex literal
 ]
 
 
@@ -237,6 +240,11 @@ def test_division_and_regex_are_told_apart_by_position():
     assert LANG.parse("x := now()/1000").ok
     assert LANG.parse("x := (a + b)/2").ok
     assert LANG.parse("FileName=/\\.exe$/i").ok
+
+
+@pytest.mark.parametrize("suffix", ["\n)", "\n(", "\n| x := ", "\n|"])
+def test_t1562_with_a_broken_tail_is_rejected(suffix):
+    assert not LANG.parse(T1562 + suffix).ok
 
 
 def test_empty_and_non_text_queries_are_rejected():

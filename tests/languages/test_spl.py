@@ -165,8 +165,7 @@ def test_stray_paren_on_its_own_line():
 def test_empty_command_points_at_second_pipe():
     d = error("index=a\n  | | stats count")
     assert (d.code, d.line, d.column) == ("DAC301", 2, 5)
-    assert "expected a command name, a `macro`" in d.message
-    assert "'eval'" in d.message  # keywords accepted in command position are listed too
+    assert d.message == "SPL syntax error: unexpected '|'; expected a command name, a `macro`"
 
 
 def test_missing_comma_between_eval_assignments():

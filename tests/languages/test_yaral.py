@@ -109,7 +109,15 @@ VALID_EVENTS = [
     'and not ($e.network.dns.questions.name = /\\.local$/)',
     're.capture($e.principal.user.userid, ":assumed-role/.*/(.*)$") = $instance',
     '"google-test" = strings.concat($e.principal.hostname, "-test")',
-    '$e.target.process.pid = -1',
+    # no negative literals in YARA-L: the reference says to write `0-1`
+    '$e.target.process.pid = 0 - 1',
+    '$e.network.sent_bytes % 1024 = 0',
+    'arrays.contains(["cmd.exe", "powershell.exe"], $e.target.process.file.names)',
+    'net.ip_in_range_cidr(all $e.principal.ip, "192.0.2.0/24")',
+    're.regex(any $e.about.hostname, `^srv-[0-9]+$`)',
+    'not all $e.principal.ip = "203.0.113.9"',
+    '$d.detection.detection.outcomes["hostname"] = $host\n    $d.detection.detection.rule_name = /Brute Force/',
+    '$e.about[1].hostname = "bob"',
     'timestamp.current_seconds() - $e.metadata.event_timestamp.seconds < 3600',
     '$e.network.sent_bytes + $e.network.received_bytes > 1000000 * 50',
     '$e.security_result.detection_fields.value = true or $e.about.user.userid = null',
@@ -139,16 +147,22 @@ VALID_RULES = [
     # outcome aggregations, conditionals and arithmetic
     rule('$e.principal.hostname = $host', match="$host over 1d",
          outcome='$risk_score = max(if($e.security_result.severity = "HIGH", 80, 20))\n'
-                 '    $count = count_distinct($e.metadata.id)\n'
+                 '    $event_count = count_distinct($e.metadata.id)\n'
                  '    $hosts = array_distinct($e.principal.hostname)\n'
                  '    $bytes = sum($e.network.sent_bytes) / 1024\n'
                  '    $label = strings.concat("host:", $host)\n'
                  '    $first = min($e.metadata.event_timestamp.seconds)\n'
                  '    $score = math.round(($risk_score + 5) * 1.5)',
-         condition="$e and $risk_score > 50 and ($count > 2 or $bytes > 100)"),
+         condition="$e and $risk_score > 50 and ($event_count > 2 or $bytes > 100)"),
+    # metrics functions take named parameters
+    rule('$e.principal.ip = $ip', match="$ip over 1h",
+         outcome='$max_bytes = max(metrics.network_bytes_outbound(period:1d, window:30d,\n'
+                 '        metric:value_sum, agg:max, principal.asset.ip:$ip))'),
+    # meta is optional in practice (the reference's own examples leave it out)
+    'rule no_meta {\n  events:\n    $e.metadata.event_type = "USER_LOGIN"\n  condition:\n    $e\n}',
     # single-event outcome without aggregation, negative constant
     rule('$e.metadata.event_type = "FILE_CREATION"',
-         outcome='$path = $e.target.file.full_path\n    $offset = -5'),
+         outcome='$path = $e.target.file.full_path\n    $offset = 0 - 5'),
     # options
     rule('$e.principal.hostname = $host', match="$host over 5m", options="allow_zero_values = true"),
     rule('$e.principal.hostname = $host', match="$host over 5m", options="suppression_window = 1h"),
@@ -216,7 +230,9 @@ INVALID = [
     'rule r { meta: events: $e.x = "a" condition: $e',
     'rule r meta: events: $e.x = "a" condition: $e }',
     'rule r { meta: condition: $e events: $e.x = "a" }',
-    'rule r { events: $e.x = "a" condition: $e }',
+    # negative literals, keyword used as a variable name
+    rule('$e.target.port = -1'),
+    rule('$e.x = "a"', outcome="$count = count($e.metadata.id)"),
     'rule r { meta: events: $e.x = "a" }',
     'rule { meta: events: $e.x = "a" condition: $e }',
     '$e.metadata.event_type = "PROCESS_LAUNCH"',
@@ -291,10 +307,26 @@ def test_error_for_dangling_rule_at_end_of_query(yaral):
     assert "unexpected end of query" in d.message and "expected name" in d.message
 
 
-def test_error_for_missing_meta_section(yaral):
-    d = first_error(yaral, 'rule r {\n  events:\n    $e.x = "a"\n  condition:\n    $e\n}')
-    assert (d.line, d.column) == (2, 3)
-    assert "expected 'meta'" in d.message
+def test_error_for_missing_events_section(yaral):
+    d = first_error(yaral, 'rule r {\n  meta:\n  condition:\n    $e\n}')
+    assert (d.line, d.column) == (3, 3)
+    # a meta key (a name) or the events section could come next
+    assert d.message == "YARA-L syntax error: unexpected 'condition'; expected name or 'events'"
+
+
+def test_error_for_keyword_as_variable_name(yaral):
+    query = 'rule r {\n  events:\n    $e.x = $h\n  outcome:\n    $Outcome = max(1)\n  condition:\n    $e\n}'
+    d = first_error(yaral, query)
+    assert (d.code, d.line, d.column) == ("DAC301", 5, 5)
+    assert "'$Outcome' is not a valid variable name" in d.message
+
+
+def test_expected_set_is_exact_not_lalr_merged(yaral):
+    # after a string in the events section neither 'events' nor 'meta' can follow
+    d = first_error(yaral, 'rule r {\n  events:\n    $e.x = "a" |\n  condition:\n    $e\n}')
+    assert (d.line, d.column) == (3, 16)
+    assert "'events'" not in d.message and "'meta'" not in d.message
+    assert "'condition'" in d.message and "an operator" in d.message
 
 
 def test_keywords_are_plain_names_inside_paths(yaral):

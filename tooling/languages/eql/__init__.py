@@ -41,6 +41,10 @@ _WORDS = {
     "IN_OP": "'in' or 'in~'",
     "MATCH_OP": "':', 'like', 'like~', 'regex' or 'regex~'",
     "TIME_UNIT": "a time unit (ms, s, m, h, d)",
+    "ANY": "'any'",
+    "TRUE": "'true'",
+    "FALSE": "'false'",
+    "NULL": "'null'",
 }
 
 # Mistakes worth naming, keyed by the text at the error position.
@@ -51,6 +55,13 @@ _HINTS = (
     ('?"', 'raw strings are written """...""" in Elasticsearch EQL, not ?"..."'),
     ("?'", 'raw strings are written """...""" in Elasticsearch EQL, not ?\'...\''),
 )
+
+
+def _keyword(name: str) -> str | None:
+    """Keyword terminals are named `_WORD` in the grammar (so they stay out of the tree)."""
+    if name.startswith("_") and name[1:].isalpha() and name[1:].isupper():
+        return repr(name[1:].lower())
+    return None
 
 
 def _accepted_terminals(parser_state) -> set[str]:
@@ -138,6 +149,9 @@ class EqlLanguage(LarkLanguage):
         diagnostic = super()._syntax_error(exc, text)
         if "unexpected '='" in diagnostic.message and "comparison" in diagnostic.message:
             diagnostic = replace(diagnostic, message=diagnostic.message + " (equality is written '==')")
+        elif "unexpected 'by'" in diagnostic.message and "maxspan" in text:
+            diagnostic = replace(diagnostic, message=diagnostic.message
+                                 + " (a sequence's 'by' comes before 'with maxspan')")
         return diagnostic
 
     def _expected(self, names: Iterable[str]) -> str:
@@ -156,7 +170,7 @@ class EqlLanguage(LarkLanguage):
         if {"COMPARE", "MATCH_OP", "IN_OP"} <= names:
             operators.append("an operator ('==', '!=', '<', ':', 'like', 'regex', 'in', '+', '*', ...)")
             names -= {"COMPARE", "MATCH_OP", "IN_OP", "ADD_OP", "MUL_OP", "NOT"}
-        words = {_WORDS.get(n) or describe_terminal(n, terminals.get(n)) for n in names}
+        words = {_WORDS.get(n) or _keyword(n) or describe_terminal(n, terminals.get(n)) for n in names}
         phrases.extend(sorted(words, key=lambda w: (not w.startswith("'"), w)))
         phrases.extend(operators)
         return "; expected " + ", ".join(phrases)

@@ -6,6 +6,7 @@ spellings (`by`/`BY`) are listed once, and token kinds get readable names.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -31,6 +32,8 @@ _TERMINAL_NAMES = {  # in the order they are listed
 }
 _RANK = {name: rank for rank, name in enumerate(_TERMINAL_NAMES)}
 _QUOTES = {'"': "quoted string", "'": "quoted field name", "`": "macro"}
+_CLOSED = {'"': re.compile(r'"(?:[^"\\]|\\.)*"', re.S), "'": re.compile(r"'(?:[^'\\]|\\.)*'", re.S),
+           "`": re.compile(r"`[^`]+`")}
 
 
 class SplLanguage(LarkLanguage):
@@ -45,6 +48,8 @@ class SplLanguage(LarkLanguage):
                 kinds.append(name)
                 continue
             text = describe_terminal(name, terminals.get(name))
+            if "COMMAND_NAME" in names and text.strip("'").isalpha():
+                continue  # command keywords (`eval`, `stats` ...) are all "a command name"
             # one entry per keyword whatever its case: prefer the upper-case spelling
             key = text.lower()
             if key not in literals or text < literals[key]:
@@ -57,24 +62,38 @@ class SplLanguage(LarkLanguage):
         return "; expected " + ", ".join(described[:10]) + more
 
     def _syntax_error(self, exc, text: str) -> Diagnostic:
-        from lark.exceptions import UnexpectedCharacters
-
         diagnostic = super()._syntax_error(exc, text)
+        head = diagnostic.message.split("; expected ", 1)[0]
         # Lark lists what the *lexer* of the state could read, in which keywords are folded into
         # the word terminals; the parser state says what may come next, keywords included.
         interactive = getattr(exc, "interactive_parser", None)
+        expected = diagnostic.message[len(head):]
+        accepted: list[str] = []
         if interactive is not None:
             names = {t.name for t in self.parser.terminals} | {"$END"}
             accepted = [n for n in interactive.choices() if n in names]
-            head = diagnostic.message.split("; expected ", 1)[0]
-            diagnostic = Diagnostic(diagnostic.code, head + self._expected(accepted),
-                                    diagnostic.line, diagnostic.column)
-        # A quote the lexer cannot start a token with is one that is never closed.
-        if isinstance(exc, UnexpectedCharacters) and exc.char in _QUOTES:
-            return Diagnostic(diagnostic.code, f"{self.name} syntax error: unterminated "
-                              f"{_QUOTES[exc.char]}: no closing {exc.char} after this one",
-                              diagnostic.line, diagnostic.column)
-        return diagnostic
+            expected = self._expected(accepted)
+        unclosed = _unclosed_quote(text, diagnostic.line, diagnostic.column, "SQFIELD" in accepted)
+        if unclosed:
+            head, expected = f"{self.name} syntax error: unterminated {unclosed}", ""
+        return Diagnostic(diagnostic.code, head + expected, diagnostic.line, diagnostic.column)
+
+
+def _unclosed_quote(text: str, line: int, column: int, field_quote: bool) -> str | None:
+    """What is left open when the error sits on a quote that is never closed, else None."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    offset = sum(len(previous) + 1 for previous in lines[:line - 1]) + column - 1
+    rest = text[offset:]
+    if rest.startswith("```"):
+        return None if "```" in rest[3:] else "comment: no closing ``` after this one"
+    quote = rest[:1]
+    if quote not in _QUOTES or (quote == "'" and not field_quote):
+        return None
+    if _CLOSED[quote].match(rest):
+        return None
+    return f"{_QUOTES[quote]}: no closing {quote} after this one"
 
 
 LANGUAGE = SplLanguage(

@@ -9,6 +9,7 @@ of an expression hold twenty-odd terminals, which this module folds into "an exp
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -18,14 +19,18 @@ from tooling.languages.base import LarkLanguage, describe_terminal
 # Terminals that can start an operand or a predicate.
 _EXPRESSION_STARTS = frozenset({
     "FIELD", "VARIABLE", "FUNCTION_NAME", "NAME", "NUMBER", "STRING", "RAW_STRING", "REGEX",
-    "TRUE", "FALSE", "NULL", "COUNT_VARIABLE", "REFERENCE_LIST", "BANG", "LPAR", "MINUS",
+    "TRUE", "FALSE", "NULL", "COUNT_VARIABLE", "REFERENCE_LIST", "BANG", "LPAR", "LSQB",
     "_NOT", "ANY", "ALL",
 })
 # Terminals that can continue an expression after an operand.
 _OPERATORS = frozenset({
     "EQUAL", "__ANON_0", "__ANON_1", "__ANON_2", "LESSTHAN", "MORETHAN", "PLUS", "MINUS",
-    "STAR", "SLASH", "_AND", "_OR", "_IN", "NOCASE", "DOT", "LSQB",
+    "STAR", "SLASH", "PERCENT", "_AND", "_OR", "_IN", "NOCASE", "DOT", "LSQB",
 })
+# Words a `$variable` / `#count` may not be named (the reference's keyword list).
+_RESERVED = re.compile(
+    r"[$#]((?i:rule|meta|match|over|events|condition|outcome|options|and|or|not|nocase|in|regex|"
+    r"cidr|before|after|all|any|if|max|min|sum|array|array_distinct|count|count_distinct|is|null))\b")
 # Sections in the order a rule lists them, so messages name them in that order too.
 _SECTION_ORDER = {f"'{name}'": i for i, name in enumerate(
     ("meta", "events", "match", "outcome", "condition", "options"))}
@@ -58,7 +63,26 @@ class YaralLanguage(LarkLanguage):
     def _syntax_error(self, exc, text: str) -> Diagnostic:
         from lark.exceptions import UnexpectedCharacters
 
+        # LALR merges lookaheads of states reached from different contexts, so the parse table's
+        # "expected" set can name tokens that are impossible here (e.g. 'events' after a string
+        # in the events section). Asking the parser which tokens it would really shift is exact.
+        parser = getattr(exc, "interactive_parser", None)
+        if parser is not None:
+            try:
+                accepted = parser.accepts()
+            except Exception:  # pragma: no cover - fall back to Lark's own set
+                accepted = None
+            if accepted:
+                exc.expected = exc.allowed = accepted
         diagnostic = super()._syntax_error(exc, text)
+        if isinstance(exc, UnexpectedCharacters) and exc.char in "$#":
+            reserved = _RESERVED.match(text, exc.pos_in_stream)
+            if reserved:
+                return Diagnostic(
+                    diagnostic.code,
+                    f"{self.name} syntax error: {reserved.group(0)!r} is not a valid variable name, "
+                    f"{reserved.group(1)!r} is a keyword; rename the variable",
+                    diagnostic.line, diagnostic.column)
         # A quote the lexer cannot take as the start of a string is a string left open on its
         # line (double-quoted strings cannot span lines; raw strings must close somewhere).
         if isinstance(exc, UnexpectedCharacters) and exc.char in "\"`":

@@ -1,0 +1,67 @@
+"""Validation wall time: one package, and synthetic repositories of N packages.
+
+    python benchmarks/validate_speed.py                 # N = 100 and 1,000
+    python benchmarks/validate_speed.py --sizes 100 --repeat 3
+
+Each synthetic repository is built in a temporary folder from copies of the real packages under
+new ids (T9000, T9001, ...). Those ids are not in ATT&CK, so every copy carries DAC201/DAC603-style
+findings; the work per package (YAML, schema, seven parses) is the same as for a real one.
+Times include interpreter start, as a user or a pre-commit hook sees them.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def build_repository(target: Path, size: int) -> Path:
+    sources = sorted((ROOT / "detections").rglob("*.yml"))
+    texts = [s.read_text(encoding="utf-8") for s in sources]
+    for i in range(size):
+        new_id = f"T{9000 + i % 1000}" + (f".{i // 1000:03d}" if i >= 1000 else "")
+        text = re.sub(r"^id: .*$", f"id: {new_id}", texts[i % len(texts)], count=1, flags=re.MULTILINE)
+        text = re.sub(r"^title: (.*)$", rf"title: \1 {i}", text, count=1, flags=re.MULTILINE)
+        folder = target / "detections" / new_id.split(".")[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{new_id}.yml").write_text(text, encoding="utf-8")
+    return target / "detections"
+
+
+def wall(args: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tooling.cli", *args], cwd=ROOT, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown")
+    args = parser.parse_args()
+    rows = [("one package (detections/T1562/T1562.yml)", 1,
+             wall(["validate", "detections/T1562/T1562.yml"], args.repeat), 0.5)]
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = build_repository(Path(tmp), size)
+            rows.append((f"synthetic repository, {size:,} packages", size,
+                         wall(["validate", str(repo), "--format", "json"], args.repeat), 10.0 if size >= 1000 else None))
+    print(f"{'measurement':48s} {'packages':>8s} {'wall s':>8s} {'ms/pkg':>8s} {'target s':>9s}")
+    for name, size, seconds, target in rows:
+        print(f"{name:48s} {size:8,d} {seconds:8.2f} {1000 * seconds / size:8.1f} "
+              f"{(f'{target:.1f}' if target else '-'):>9s}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

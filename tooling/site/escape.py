@@ -1,0 +1,130 @@
+"""Escaping for untrusted package text placed into generated Markdown or HTML.
+
+Package files arrive in pull requests, so every value is untrusted. The generated pages use
+three ways to place a value, and nothing else:
+
+* `md_text` / `md_paragraphs`: Markdown text. Every ASCII punctuation character is
+  backslash-escaped (the site enables `pymdownx.escapeall`, which makes any character
+  escapable) and `<`, `>`, `&` become entities, so no Markdown, extension syntax (attr_list
+  `{: onclick=...}`, admonitions, tabs, emoji, links) or raw HTML survives. Line structure is
+  flattened so text cannot open a new block.
+* `h`: text placed inside raw HTML (`html.escape` with quotes).
+* `fence`: a fenced code block whose fence is longer than any backtick run in the content, so
+  the content cannot close it.
+
+URLs become links only through `safe_url`, which accepts absolute http(s) URLs and nothing else.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import string
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+_PUNCTUATION = set(string.punctuation) - {"<", ">", "&"}
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ID = re.compile(r"^T\d{4}(\.\d{3})?$")
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def text_of(value: Any) -> str:
+    """Any package value as display text (None -> empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def md_text(value: Any) -> str:
+    """One line of inert Markdown text."""
+    text = " ".join(_CONTROL.sub("", text_of(value)).split())
+    out = []
+    for char in text:
+        if char in _ENTITIES:
+            out.append(_ENTITIES[char])
+        elif char in _PUNCTUATION:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def md_paragraphs(value: Any) -> str:
+    """Inert Markdown paragraphs: blank lines in the value separate paragraphs."""
+    paragraphs = re.split(r"\n\s*\n", _CONTROL.sub("", text_of(value)))
+    return "\n\n".join(md_text(p) for p in paragraphs if p.strip())
+
+
+def md_code(value: Any) -> str:
+    """Inline code: a backtick span longer than any backtick run inside, content escaped by Markdown."""
+    text = " ".join(_CONTROL.sub("", text_of(value)).split())
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def h(value: Any) -> str:
+    """Text for raw HTML (element content or a quoted attribute value)."""
+    return html.escape(_CONTROL.sub("", text_of(value)), quote=True)
+
+
+def fence(content: str, lang: str = "text", indent: str = "", attrs: str = "") -> str:
+    """A fenced code block that its content cannot close, indented by `indent`."""
+    content = _CONTROL.sub("", content).replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    marks = "`" * max(3, longest + 1)
+    header = f"{marks} {lang}" + (f" {attrs}" if attrs else "")
+    lines = [header] + content.split("\n") + [marks]
+    return "\n".join((indent + line) if line else "" for line in lines)
+
+
+def safe_url(value: Any) -> str | None:
+    """An absolute http(s) URL fit for an href, or None."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or _CONTROL.search(url) or any(c.isspace() for c in url) or len(url) > 2048:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "\\" in url:
+        return None
+    # Percent-encode what is not plainly URL-safe (quotes, brackets, spaces never pass).
+    return quote(url, safe=":/?#@!$&*+,;=%~-._")
+
+
+def is_technique_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(_ID.match(value))
+
+
+def is_guid(value: Any) -> bool:
+    return isinstance(value, str) and bool(_GUID.match(value))
+
+
+def slug(value: Any) -> str:
+    """A path segment made only of [A-Za-z0-9._-] (never empty, never '.' or '..')."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text_of(value)).strip("-.")
+    return cleaned[:80] or "package"
+
+
+def enum_value(value: Any, allowed: tuple[str, ...], default: str = "unknown") -> str:
+    """A value from a fixed vocabulary (safe for CSS classes and plain output), else `default`."""
+    return value if isinstance(value, str) and value in allowed else default
+
+
+def yaml_string(value: str) -> str:
+    """A YAML scalar for front matter (JSON strings are valid YAML)."""
+    return json.dumps(value)
