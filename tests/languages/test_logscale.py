@@ -115,7 +115,7 @@ VALID = [
 def test_valid_queries_parse(query):
     result = LANG.parse(query)
     assert result.ok, result.diagnostics
-    assert result.diagnostics == []
+    assert all(d.code == "DAC401" for d in result.diagnostics)  # only query-parameter warnings
     assert result.tree is not None
 
 
@@ -245,6 +245,27 @@ def test_division_and_regex_are_told_apart_by_position():
 @pytest.mark.parametrize("suffix", ["\n)", "\n(", "\n| x := ", "\n|"])
 def test_t1562_with_a_broken_tail_is_rejected(suffix):
     assert not LANG.parse(T1562 + suffix).ok
+
+
+def test_t1562_has_no_diagnostics_at_all():
+    # Its regexes contain `?` (`(?<StoppedService>`, `net1?`), which must not look like parameters.
+    assert LANG.parse(T1562).diagnostics == []
+
+
+def test_query_parameters_are_reported_as_dac401_with_their_position():
+    result = LANG.parse('#event_simpleName=ProcessRollup2\n| ComputerName=?ComputerName aid=?{aid="*"}')
+    assert result.ok
+    found = [(d.code, d.line, d.column) for d in result.diagnostics]
+    # "| ComputerName=" is 15 characters, so ?ComputerName starts at column 16; "aid=" starts at
+    # column 30 and its parameter at column 34.
+    assert found == [("DAC401", 2, 16), ("DAC401", 2, 34)]
+    assert "?ComputerName" in result.diagnostics[0].message
+
+
+def test_question_marks_inside_strings_and_regexes_are_not_parameters():
+    result = LANG.parse('CommandLine=/net1?\\.exe/i | regex("(?<user>\\S+)\\?", field=x)')
+    assert result.ok
+    assert result.diagnostics == []
 
 
 def test_empty_and_non_text_queries_are_rejected():
