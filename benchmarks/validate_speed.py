@@ -44,6 +44,19 @@ def wall(args: list[str], repeat: int) -> float:
     return statistics.median(times)
 
 
+def hostile_files(target: Path) -> list[tuple[str, Path]]:
+    """A 50 MB file, an alias bomb, a duplicate key and non-UTF-8 bytes, each a package of its own."""
+    fixtures = ROOT / "tests" / "fixtures"
+    big = target / "big" / "detections" / "T1562" / "T1562.yml"
+    big.parent.mkdir(parents=True)
+    with big.open("wb") as handle:
+        handle.write(b"id: T1562\n" + b"#" * (50 * 1024 * 1024))
+    return [("50 MB file", big),
+            ("alias bomb (billion laughs)", fixtures / "DAC106" / "detections"),
+            ("duplicate key", fixtures / "DAC103" / "detections"),
+            ("non-UTF-8 bytes", fixtures / "DAC101" / "detections")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000])
@@ -56,6 +69,9 @@ def main() -> int:
             repo = build_repository(Path(tmp), size)
             rows.append((f"synthetic repository, {size:,} packages", size,
                          wall(["validate", str(repo), "--format", "json"], args.repeat), 10.0 if size >= 1000 else None))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in hostile_files(Path(tmp)):
+            rows.append((f"hostile: {name}", 1, wall(["validate", str(path)], args.repeat), 1.0))
     print(f"{'measurement':48s} {'packages':>8s} {'wall s':>8s} {'ms/pkg':>8s} {'target s':>9s}")
     for name, size, seconds, target in rows:
         print(f"{name:48s} {size:8,d} {seconds:8.2f} {1000 * seconds / size:8.1f} "

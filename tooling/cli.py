@@ -20,6 +20,7 @@ examples:
   dac validate detections/T1562/T1562.yml --format sarif > dac.sarif
   dac parse --lang kql query.kql                 lint one query; `-` reads standard input
   dac parse --lang spl - --tree < query.spl      show the parse tree
+  dac fmt --check                                show how packages differ from canonical form
   dac explain DAC301                             what a diagnostic means and how to fix it
   dac schema > detection.schema.json             the package JSON Schema, for editors
   dac attack show T1562                          what the bundled ATT&CK data knows
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="lowest severity that makes the exit code 1 (default: warning)")
     validate.add_argument("--jobs", "-j", type=int, default=None,
                           help="parallel workers for large runs (default: one per CPU)")
+    validate.add_argument("--no-cache", action="store_true",
+                          help="check every file afresh instead of reusing results from .dac-cache/")
 
     parse = sub.add_parser("parse", help="parse one query and show its diagnostics or tree",
                            description="Parse one query in one language. Positions are within the query.")
@@ -64,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
                                          "matters, an example and the fix.")
     explain.add_argument("code", nargs="?", help="e.g. DAC301")
     explain.add_argument("--list", action="store_true", help="list every code with its summary")
+
+    fmt = sub.add_parser("fmt", help="rewrite packages in canonical form (or --check)",
+                         description="Rewrite packages in canonical form: schema key order, queries as "
+                                     "literal blocks, two-space indentation. Values and comments are kept.")
+    fmt.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: detections/)")
+    fmt.add_argument("--check", action="store_true",
+                     help="change nothing; print a unified diff and exit 1 when a file would change")
 
     sub.add_parser("schema", help="print the package JSON Schema",
                    description="Print the JSON Schema (2020-12) of a detection package, for editors and "
@@ -95,7 +105,9 @@ def cmd_validate(args) -> int:
     if missing:
         print(f"dac validate: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return EXIT_USAGE
-    report = validate(paths, jobs=args.jobs)
+    from tooling.cache import ValidationCache
+
+    report = validate(paths, jobs=args.jobs, cache=None if args.no_cache else ValidationCache())
     output = RENDERERS[args.format](report.diagnostics, report.files)
     if args.output:
         args.output.write_text(output + "\n", encoding="utf-8")
@@ -132,6 +144,34 @@ def cmd_parse(args) -> int:
         elif result.ok and not result.diagnostics:
             print(f"{args.file}: valid {args.lang} query")
     return EXIT_OK if result.ok and not result.diagnostics else EXIT_PROBLEMS
+
+
+def cmd_fmt(args) -> int:
+    from tooling.fmt import format_file
+    from tooling.package import display_path, iter_package_files
+
+    paths = args.paths or [Path("detections")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"dac fmt: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = changed = 0
+    for path in iter_package_files(paths):
+        result = format_file(path)
+        if result.problem is not None:
+            failed += 1
+            d = result.problem
+            print(f"{display_path(path)}:{d.line}:{d.column}: {d.code} {d.message}", file=sys.stderr)
+        elif result.changed:
+            changed += 1
+            if args.check:
+                sys.stdout.write(result.diff())
+            else:
+                path.write_text(result.formatted, encoding="utf-8")
+                print(f"formatted {display_path(path)}")
+    if args.check and changed:
+        print(f"{changed} file{'s' if changed != 1 else ''} would be reformatted; run `dac fmt`", file=sys.stderr)
+    return EXIT_PROBLEMS if failed or (args.check and changed) else EXIT_OK
 
 
 def cmd_explain(args) -> int:
@@ -200,7 +240,7 @@ def cmd_attack(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "explain": cmd_explain, "schema": cmd_schema,
+COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "fmt": cmd_fmt, "explain": cmd_explain, "schema": cmd_schema,
             "attack": cmd_attack}
 
 

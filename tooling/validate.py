@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from tooling.cache import ValidationCache
 from tooling.checks.attack import check_attack
 from tooling.checks.content import check_dates, check_location, check_references, check_tests
 from tooling.checks.queries import check_queries
@@ -61,11 +62,24 @@ def check_file(path: Path) -> FileResult:
     return FileResult(path, package, diagnostics)
 
 
-def _check_all(files: list[Path], jobs: int) -> list[FileResult]:
-    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
+def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> list[FileResult]:
+    results: dict[Path, FileResult] = {}
+    if cache is not None:
+        for path in files:
+            hit = cache.get(path)
+            if hit is not None:
+                results[path] = hit
+    todo = [f for f in files if f not in results]
+    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(check_file, files, chunksize=max(1, len(files) // (jobs * 8))))
-    return [check_file(f) for f in files]
+            fresh = list(pool.map(check_file, todo, chunksize=max(1, len(todo) // (jobs * 8))))
+    else:
+        fresh = [check_file(f) for f in todo]
+    for path, result in zip(todo, fresh):
+        results[path] = result
+        if cache is not None:
+            cache.put(path, result)
+    return [results[f] for f in files]
 
 
 def find_detections_root(paths: list[Path]) -> Path | None:
@@ -77,20 +91,22 @@ def find_detections_root(paths: list[Path]) -> Path | None:
     return None
 
 
-def validate(paths: list[Path], jobs: int | None = None) -> ValidationReport:
+def validate(paths: list[Path], jobs: int | None = None, cache: ValidationCache | None = None) -> ValidationReport:
+    """Validate the package files under `paths`. Pass a `ValidationCache` to reuse unchanged results."""
     files = list(iter_package_files(paths))
-    results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1))
+    results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1), cache)
     packages = [r.package for r in results if r.package is not None]
     root = find_detections_root(paths)
     known_ids = {p.stem for p in root.rglob("*.yml")} if root else set()
-    by_package = {id(r.package): r for r in results if r.package is not None}
+    # Copies: cached results must stay as the per-file checks left them.
+    per_file = {id(r): list(r.diagnostics) for r in results}
+    owner = {id(r.package): r for r in results if r.package is not None}
     for package, diagnostic in check_repository(packages, known_ids):
-        by_package[id(package)].diagnostics.append(diagnostic.at(path=package.display_path))
+        per_file[id(owner[id(package)])].append(diagnostic.at(path=package.display_path))
     diagnostics: list[Diagnostic] = []
     for result in results:
-        if result.package is not None:
-            result.diagnostics = list(apply_suppressions(result.package, result.diagnostics))
-        diagnostics.extend(result.diagnostics)
+        found = per_file[id(result)]
+        diagnostics.extend(apply_suppressions(result.package, found) if result.package is not None else found)
     diagnostics.sort(key=Diagnostic.sort_key)
     return ValidationReport(len(files), diagnostics)
 

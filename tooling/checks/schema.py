@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -9,7 +10,14 @@ from typing import Iterator
 from tooling.diagnostics import Diagnostic
 from tooling.package import Package
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "detection.schema.json"
+def _schema_path() -> Path:
+    """The repository's schema/ in a source checkout; the copy a wheel installs otherwise."""
+    source = Path(__file__).resolve().parents[2] / "schema" / "detection.schema.json"
+    installed = Path(sys.prefix) / "share" / "dac" / "schema" / "detection.schema.json"
+    return source if source.exists() or not installed.exists() else installed
+
+
+SCHEMA_PATH = _schema_path()
 
 
 def load_schema() -> dict:

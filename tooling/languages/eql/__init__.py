@@ -141,10 +141,13 @@ class EqlLanguage(LarkLanguage):
                 else:
                     exc.expected = accepted
         if isinstance(exc, UnexpectedCharacters):
-            rest = text[exc.pos_in_stream:exc.pos_in_stream + 3]
+            pos = exc.pos_in_stream
+            if text.startswith('"', pos) and text[max(pos - 2, 0):pos] == '""':
+                pos -= 2  # an unterminated """ was lexed as "" and a lone "
+            rest = text[pos:pos + 3]
             for start, hint in sorted(_HINTS, key=lambda h: -len(h[0])):
                 if rest.startswith(start):
-                    line, column = position_of(text, exc.pos_in_stream)
+                    line, column = position_of(text, pos)
                     return Diagnostic("DAC301", f"{self.name} syntax error: {hint}", line, column)
         diagnostic = super()._syntax_error(exc, text)
         if "unexpected '='" in diagnostic.message and "comparison" in diagnostic.message:

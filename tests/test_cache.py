@@ -1,0 +1,59 @@
+"""The validation cache: a second run over unchanged files reuses results; changes invalidate."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tooling.cache import ValidationCache
+from tooling.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _package(tmp_path: Path) -> Path:
+    target = tmp_path / "detections" / "T1562" / "T1562.001.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text((FIXTURES / "base.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    return target
+
+
+def test_second_run_hits_the_cache_and_gives_the_same_report(tmp_path):
+    target = _package(tmp_path)
+    target.write_text(target.read_text().replace("severity: high", "severity: urgent"))
+    first_cache = ValidationCache(tmp_path / "cache")
+    first = validate([target], jobs=1, cache=first_cache)
+    assert (first_cache.hits, first_cache.misses) == (0, 1)
+    second_cache = ValidationCache(tmp_path / "cache")
+    second = validate([target], jobs=1, cache=second_cache)
+    assert second_cache.hits == 1
+    assert second.diagnostics == first.diagnostics
+    assert [d.code for d in second.diagnostics] == ["DAC112"]
+
+
+def test_a_changed_file_is_checked_again(tmp_path):
+    target = _package(tmp_path)
+    validate([target], jobs=1, cache=ValidationCache(tmp_path / "cache"))
+    target.write_text(target.read_text().replace("severity: high", "severity: urgent"))
+    cache = ValidationCache(tmp_path / "cache")
+    report = validate([target], jobs=1, cache=cache)
+    assert cache.hits == 0
+    assert [d.code for d in report.diagnostics] == ["DAC112"]
+
+
+def test_repository_checks_are_recomputed_with_cached_files(tmp_path):
+    target = _package(tmp_path)
+    validate([target.parent], jobs=1, cache=ValidationCache(tmp_path / "cache"))
+    twin = target.with_suffix(".yaml")  # same id, another file: only the repository check sees it
+    twin.write_text(target.read_text().replace("(fixture)", "(twin)"))
+    cache = ValidationCache(tmp_path / "cache")
+    report = validate([target.parent], jobs=1, cache=cache)
+    assert cache.hits == 1
+    assert [d.code for d in report.diagnostics] == ["DAC601"]
+
+
+def test_cli_no_cache_writes_nothing(run_dac, tmp_path):
+    target = _package(tmp_path)
+    result = run_dac("validate", "--no-cache", str(target), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / ".dac-cache").exists()
+    run_dac("validate", str(target), cwd=tmp_path)
+    assert any((tmp_path / ".dac-cache").rglob("*.pickle"))

@@ -1,0 +1,96 @@
+"""The validation cache: per-file results keyed by content, path and the tooling's own fingerprint.
+
+A second `dac validate` over unchanged files loads each file's result instead of re-parsing seven
+queries. The fingerprint covers every source, grammar and data file of the tooling plus the schema,
+so changing a grammar, a check or the ATT&CK snapshot invalidates everything. Repository-wide checks
+and suppressions are always recomputed (they depend on other files).
+
+Entries are pickles written by this tool into `.dac-cache/` of the working tree (git-ignored);
+the folder is never read from a clone's content, so it never holds data a pull request wrote.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tooling import __version__
+from tooling.checks.schema import SCHEMA_PATH
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tooling.validate import FileResult
+
+TOOLING = Path(__file__).resolve().parent
+DEFAULT_DIR = Path(".dac-cache") / "validate"
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Tool version + every file the results depend on (sources, grammars, data, schema)."""
+    digest = hashlib.sha256(__version__.encode())
+    files = sorted(p for p in TOOLING.rglob("*") if p.suffix in (".py", ".lark", ".json") and p.is_file())
+    for path in files + [SCHEMA_PATH]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+class ValidationCache:
+    def __init__(self, folder: Path = DEFAULT_DIR):
+        self.folder = folder / fingerprint()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def _key(path: Path, raw: bytes) -> str:
+        # Results carry display paths relative to the working directory, so it is part of the key.
+        where = f"{Path.cwd()}\0{path.resolve()}\0".encode()
+        return hashlib.sha256(where + raw).hexdigest()
+
+    def get(self, path: Path) -> "FileResult | None":
+        try:
+            raw = path.read_bytes() if path.stat().st_size <= 1 << 20 else None
+        except OSError:
+            return None
+        if raw is None:
+            return None
+        entry = self.folder / f"{self._key(path, raw)}.pickle"
+        try:
+            with entry.open("rb") as handle:
+                result = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return result
+
+    def put(self, path: Path, result: "FileResult") -> None:
+        try:
+            raw = path.read_bytes() if path.stat().st_size <= 1 << 20 else None
+            if raw is None:
+                return
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._prune()
+            # Write then rename, so a concurrent run never reads half an entry.
+            handle, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self.folder / f"{self._key(path, raw)}.pickle")
+        except OSError:
+            pass  # a read-only checkout still validates, just without a cache
+
+    _pruned = False
+
+    def _prune(self) -> None:
+        """Drop entries of other fingerprints (older tool or grammar versions), once per run."""
+        if self._pruned:
+            return
+        self._pruned = True
+        for sibling in self.folder.parent.iterdir():
+            if sibling.is_dir() and sibling.name != self.folder.name:
+                shutil.rmtree(sibling, ignore_errors=True)
