@@ -35,6 +35,7 @@ EXPECTED = {
     "DAC115": (MAIN, 10, 11),    # modified
     "DAC116": (MAIN, 87, 11),    # the suppressed code that suppresses nothing
     "DAC117": (MAIN, 87, 11),    # DAC999
+    "DAC118": (MAIN, 4, 14),     # the placeholder description
     "DAC201": ("T1562/T1562.099.yml", 1, 5),
     "DAC202": (MAIN, 16, 9),     # attack.name
     "DAC203": (MAIN, 14, 7),     # Persistence

@@ -21,6 +21,7 @@ examples:
   dac parse --lang kql query.kql                 lint one query; `-` reads standard input
   dac parse --lang spl - --tree < query.spl      show the parse tree
   dac fmt --check                                show how packages differ from canonical form
+  dac new T1562.004                              scaffold a package from the ATT&CK data
   dac explain DAC301                             what a diagnostic means and how to fix it
   dac schema > detection.schema.json             the package JSON Schema, for editors
   dac attack show T1562                          what the bundled ATT&CK data knows
@@ -74,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: detections/)")
     fmt.add_argument("--check", action="store_true",
                      help="change nothing; print a unified diff and exit 1 when a file would change")
+
+    new = sub.add_parser("new", help="scaffold a package for an ATT&CK id",
+                         description="Write detections/<parent>/<id>.yml from the bundled ATT&CK data, with "
+                                     "<fill in: ...> placeholders that `dac validate` reports (DAC118) until "
+                                     "they are replaced.")
+    new.add_argument("id", help="technique or sub-technique id, e.g. T1562.004")
+    new.add_argument("--root", type=Path, default=Path("detections"), help="detections folder (default: detections/)")
 
     sub.add_parser("schema", help="print the package JSON Schema",
                    description="Print the JSON Schema (2020-12) of a detection package, for editors and "
@@ -174,6 +182,18 @@ def cmd_fmt(args) -> int:
     return EXIT_PROBLEMS if failed or (args.check and changed) else EXIT_OK
 
 
+def cmd_new(args) -> int:
+    from tooling.scaffold import ScaffoldError, scaffold
+
+    try:
+        path = scaffold(args.id.upper(), args.root)
+    except ScaffoldError as exc:
+        print(f"dac new: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {path}: fill in every <fill in: ...> value, then run `dac validate {path}`")
+    return EXIT_OK
+
+
 def cmd_explain(args) -> int:
     from tooling.diagnostics.codes import CODES
 
@@ -240,7 +260,7 @@ def cmd_attack(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "fmt": cmd_fmt, "explain": cmd_explain, "schema": cmd_schema,
+COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "fmt": cmd_fmt, "new": cmd_new, "explain": cmd_explain, "schema": cmd_schema,
             "attack": cmd_attack}
 
 

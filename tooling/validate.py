@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from tooling.cache import ValidationCache
 from tooling.checks.attack import check_attack
-from tooling.checks.content import check_dates, check_location, check_references, check_tests
+from tooling.checks.content import check_dates, check_location, check_placeholders, check_references, check_tests
 from tooling.checks.queries import check_queries
 from tooling.checks.repository import check_repository
 from tooling.checks.schema import check_schema
@@ -23,7 +23,8 @@ PackageCheck = Callable[[Package], Iterable[Diagnostic]]
 
 # Order matters only for reading: the output is sorted by position.
 PACKAGE_CHECKS: tuple[PackageCheck, ...] = (
-    check_schema, check_location, check_dates, check_references, check_tests, check_attack, check_queries,
+    check_schema, check_location, check_dates, check_references, check_tests, check_placeholders, check_attack,
+    check_queries,
 )
 
 MIN_REASON = 10  # the schema's minLength for a suppression reason

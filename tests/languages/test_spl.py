@@ -42,7 +42,7 @@ VALID = [
     "| inputlookup allowed_hosts.csv where enabled=1 | fields host",
     "| rest /services/authentication/users splunk_server=local | table title roles",
     # tstats / mstats
-    "| tstats summariesonly=true count min(_time) as firstTime from datamodel=Endpoint.Processes "
+    "| tstats summariesonly=true count min(_time) as first_seen from datamodel=Endpoint.Processes "
     'where Processes.process_name IN ("rundll32.exe", "regsvr32.exe") by Processes.dest Processes.user _time span=1h',
     "| tstats `summaries_only` values(Processes.process) as cmd FROM datamodel=Endpoint.Processes "
     "WHERE NOT Processes.user=SYSTEM BY Processes.dest",
@@ -114,6 +114,17 @@ INVALID = [
     "index=a | tstats count where (a=1 by host",   # unclosed group in tstats where
     "index=a | head 10 ]",                         # stray closing bracket
     "   ",                                         # empty query
+    "index=a AND OR b",                            # OR is an operator, not a search term
+    "index=a | table",                             # table needs fields
+    "index=a ```unclosed comment",                 # unterminated comment
+    "index=a | eval x='unclosed field",            # unterminated quoted field name
+    "index=a | eval =1",                           # assignment without a target
+    "index=a x IN ()",                             # empty IN list
+    "index=a | eval x=f(a,)",                      # missing function argument
+    "index=a | stats",                             # stats without an aggregation
+    "| tstats count where action= by host",        # the value is missing, `by` is the clause
+    "index=a status= OR user=b",                   # the value is missing, OR is the operator
+    "index=a | eval k = + 1",                      # no unary plus in eval
 ]
 
 
@@ -213,3 +224,40 @@ def test_tree_shape():
     stats = next(tree.find_data("stats_cmd"))
     assert [t.data for t in stats.children if hasattr(t, "data")] == ["stats_name", "aggregation", "by_clause"]
     assert next(tree.find_data("agg_func")).children[0] == "dc"
+
+
+def test_unterminated_comment_and_field_are_named():
+    d = error("index=a\n```no end\n| stats count")
+    assert (d.line, d.column) == (2, 1)
+    assert d.message == "SPL syntax error: unterminated comment: no closing ``` after this one"
+    d = error("index=a | eval y='a b' + 'c")
+    assert (d.line, d.column) == (1, 26)
+    assert "unterminated quoted field name" in d.message
+
+
+def test_operator_keywords_are_not_search_terms():
+    d = error("index=a\n  AND OR b")
+    assert (d.line, d.column) == (2, 7)
+    assert "unexpected 'OR'" in d.message and "a search term" in d.message
+    assert SPL.parse("index=a ANDROID ORACLE and or").ok  # other words, lower case ones too
+
+
+def test_missing_value_before_by_in_tstats():
+    d = error("| tstats count from datamodel=Change\n  where All_Changes.status=  by user")
+    assert (d.line, d.column) == (2, 30)  # the `b` of `by`, after two spaces
+    assert d.message == ("SPL syntax error: unexpected 'by'; expected a value, a quoted string, "
+                         "a `macro`")
+    assert SPL.parse("index=a status = ok").ok  # spaces around = are fine with a value
+
+
+def test_never_raises_on_garbage():
+    import random
+
+    rng = random.Random(1562)
+    alphabet = list('()[]|"\'`=!<>,.*-+ \n\tabcxyz019$_') + ["AND", "OR", "NOT", " by ", "eval ",
+                                                              "stats ", "| tstats ", "```"]
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40)))
+        result = SPL.parse(text)
+        for d in result.diagnostics:
+            assert d.code in {"DAC301", "DAC401"} and d.line >= 1 and d.column >= 1

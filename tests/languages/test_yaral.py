@@ -118,6 +118,9 @@ VALID_EVENTS = [
     'not all $e.principal.ip = "203.0.113.9"',
     '$d.detection.detection.outcomes["hostname"] = $host\n    $d.detection.detection.rule_name = /Brute Force/',
     '$e.about[1].hostname = "bob"',
+    '($e.network.sent_bytes + 1) * 2 > 4096',
+    '((re.regex($e.target.url, `/wp-admin/`)) or $e.target.port = 8080)',
+    'not not $e.principal.hostname = ""',
     'timestamp.current_seconds() - $e.metadata.event_timestamp.seconds < 3600',
     '$e.network.sent_bytes + $e.network.received_bytes > 1000000 * 50',
     '$e.security_result.detection_fields.value = true or $e.about.user.userid = null',
@@ -154,6 +157,10 @@ VALID_RULES = [
                  '    $first = min($e.metadata.event_timestamp.seconds)\n'
                  '    $score = math.round(($risk_score + 5) * 1.5)',
          condition="$e and $risk_score > 50 and ($event_count > 2 or $bytes > 100)"),
+    # condition forms: existence, absence, counts, parentheses, not, calls on outcomes
+    rule('$e.principal.hostname = $host', match="$host over 10m",
+         outcome='$ids = array_distinct($e.metadata.id)',
+         condition='($e and #e >= 2) or (not $e and arrays.contains($ids, "x")) or !$e'),
     # metrics functions take named parameters
     rule('$e.principal.ip = $ip', match="$ip over 1h",
          outcome='$max_bytes = max(metrics.network_bytes_outbound(period:1d, window:30d,\n'
@@ -230,6 +237,13 @@ INVALID = [
     'rule r { meta: events: $e.x = "a" condition: $e',
     'rule r meta: events: $e.x = "a" condition: $e }',
     'rule r { meta: condition: $e events: $e.x = "a" }',
+    # a value is not a predicate: forgotten operators
+    rule('$e.metadata.event_type "PROCESS_LAUNCH"'),
+    rule('$e.principal.hostname'),
+    rule('$e.x = "a" "b"'),
+    rule('$e.x = "a"', condition='$e $f'),
+    rule('$e.x = "a"', condition='"PROCESS_LAUNCH"'),
+    rule('$e.x = "a"', outcome='$r = $e.x = 1'),
     # negative literals, keyword used as a variable name
     rule('$e.target.port = -1'),
     rule('$e.x = "a"', outcome="$count = count($e.metadata.id)"),
@@ -327,6 +341,14 @@ def test_expected_set_is_exact_not_lalr_merged(yaral):
     assert (d.line, d.column) == (3, 16)
     assert "'events'" not in d.message and "'meta'" not in d.message
     assert "'condition'" in d.message and "an operator" in d.message
+
+
+def test_forgotten_operator_is_reported_at_the_second_value(yaral):
+    query = rule('$e.metadata.event_type "PROCESS_LAUNCH"')
+    d = first_error(yaral, query)
+    # line 5 is the events predicate; the string starts at column 28
+    assert (d.code, d.line, d.column) == ("DAC301", 5, 28)
+    assert d.message == "YARA-L syntax error: unexpected '\"PROCESS_LAUNCH\"'; expected an operator"
 
 
 def test_keywords_are_plain_names_inside_paths(yaral):

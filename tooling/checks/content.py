@@ -49,6 +49,33 @@ def check_tests(package: Package) -> Iterator[Diagnostic]:
                              line, column)
 
 
+PLACEHOLDER = "<fill in: "  # what `dac new` writes where a person has to write
+
+
+def _strings(value, pointer=()):
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _strings(child, pointer + (key,))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _strings(child, pointer + (index,))
+
+
+def is_placeholder(value) -> bool:
+    return isinstance(value, str) and PLACEHOLDER in value
+
+
+def check_placeholders(package: Package) -> Iterator[Diagnostic]:
+    for pointer, value in _strings(package.data):
+        if is_placeholder(value):
+            line, column = package.position(pointer)
+            wanted = value[value.index(PLACEHOLDER) + len(PLACEHOLDER):].split(">")[0]
+            where = ".".join(map(str, pointer))
+            yield Diagnostic("DAC118", f"{where} is still a placeholder: fill in {wanted}", line, column)
+
+
 def check_location(package: Package) -> Iterator[Diagnostic]:
     """File name = id; the file sits in the folder of its parent technique."""
     pid = package.id

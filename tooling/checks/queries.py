@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from tooling.checks.content import is_placeholder
 from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
 from tooling.package import Package
@@ -14,8 +15,8 @@ def check_queries(package: Package) -> Iterator[Diagnostic]:
         return
     for key in LANGUAGES:
         text = queries.get(key)
-        if not isinstance(text, str) or not text.strip():
-            continue  # missing or empty queries are schema errors
+        if not isinstance(text, str) or not text.strip() or is_placeholder(text):
+            continue  # missing or empty queries are schema errors; placeholders are DAC118
         pointer = ("queries", key)
         for diagnostic in get_language(key).parse(text).diagnostics:
             line, column = package.text_position(pointer, diagnostic.line, diagnostic.column)

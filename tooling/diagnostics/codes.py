@@ -141,6 +141,12 @@ _ENTRIES = [
          "suppressions:\n  - code: DAC999\n    reason: noisy",
          "suppressions:\n  - code: DAC401\n    reason: the dashboard variable is filled at deploy time",
          "Use a code listed by `dac explain --list`."),
+    Code("DAC118", "scaffold-placeholder", E, "A value is still the placeholder `dac new` wrote.",
+         "A scaffolded package is a to-do list; publishing it would put placeholder text on the site "
+         "and placeholder queries in the SIEM.",
+         "description: '<fill in: what this detection does and how>'",
+         "description: Detects netsh and Set-NetFirewallProfile turning the Windows firewall off.",
+         "Replace every `<fill in: ...>` value with the real content; the message names what is expected."),
     # --- DAC2xx: ATT&CK ------------------------------------------------------------------
     Code("DAC201", "unknown-technique", E, "The ATT&CK id is not in the bundled ATT&CK data.",
          "A mapping to a technique that does not exist breaks coverage reporting and the site links.",

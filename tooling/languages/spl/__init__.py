@@ -1,14 +1,18 @@
 """Splunk SPL: an LALR grammar (spl.lark) over Lark's contextual lexer.
 
 Dashboard tokens (`$name$`) parse as ordinary words/operands and are reported by a DAC401 lint rule.
-The only override of `LarkLanguage` is how "expected ..." is worded: keywords accepted in several
-spellings (`by`/`BY`) are listed once, and token kinds get readable names.
+`SplLanguage` only changes how syntax errors are worded (parsing is `LarkLanguage`'s): "expected"
+comes from the parser state rather than the lexer, so keywords are included, listed once whatever
+their spelling (`by`/`BY`) and without the extras LALR state merging adds; token kinds get
+readable names; a quote, macro or comment that is never closed is said to be unterminated.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import Iterable
+
+from lark import Token, Tree
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, describe_terminal, placeholder_rule
@@ -30,6 +34,9 @@ _TERMINAL_NAMES = {  # in the order they are listed
     "FOREACH_TOKEN": "<<FIELD>>",
     "TOKEN": "a $token$",
 }
+# Clause keywords of the stats family that a given member does not have.
+_STATS_CLAUSES = {"stats_name": {"from", "where", "over"}, "chart_name": {"from", "where"},
+                  "tstats_name": {"over"}}
 _RANK = {name: rank for rank, name in enumerate(_TERMINAL_NAMES)}
 _QUOTES = {'"': "quoted string", "'": "quoted field name", "`": "macro"}
 _CLOSED = {'"': re.compile(r'"(?:[^"\\]|\\.)*"', re.S), "'": re.compile(r"'(?:[^'\\]|\\.)*'", re.S),
@@ -38,6 +45,7 @@ _CLOSED = {'"': re.compile(r'"(?:[^"\\]|\\.)*"', re.S), "'": re.compile(r"'(?:[^
 
 class SplLanguage(LarkLanguage):
     def _expected(self, names: Iterable[str]) -> str:
+        names = list(names)
         terminals = {t.name: t.pattern for t in self.parser.terminals}
         kinds: list[str] = []  # terminal names, listed by _RANK
         literals: dict[str, str] = {}
@@ -70,13 +78,39 @@ class SplLanguage(LarkLanguage):
         expected = diagnostic.message[len(head):]
         accepted: list[str] = []
         if interactive is not None:
-            names = {t.name for t in self.parser.terminals} | {"$END"}
-            accepted = [n for n in interactive.choices() if n in names]
-            expected = self._expected(accepted)
+            try:
+                names = {t.name for t in self.parser.terminals} | {"$END"}
+                accepted = [n for n in interactive.choices() if n in names]
+                words, ignored = _merged_lookaheads(interactive.parser_state.value_stack)
+                ignored |= {t.name for t in self.parser.terminals
+                            if isinstance(t.pattern.value, str) and t.pattern.value.lower() in words}
+                expected = self._expected([n for n in accepted if n not in ignored])
+            except Exception:  # pragma: no cover - wording only; keep Lark's list
+                accepted = []
         unclosed = _unclosed_quote(text, diagnostic.line, diagnostic.column, "SQFIELD" in accepted)
         if unclosed:
             head, expected = f"{self.name} syntax error: unterminated {unclosed}", ""
         return Diagnostic(diagnostic.code, head + expected, diagnostic.line, diagnostic.column)
+
+
+def _merged_lookaheads(stack: list) -> tuple[set[str], set[str]]:
+    """Terminals the LALR tables allow here only because states of different contexts merged.
+
+    Parsing `| stats count )` the state after `count` is shared with tstats and chart, whose
+    `from`/`where`/`over` then show up as "expected"; likewise `]` and `)` with no open bracket.
+    The value stack (tokens and subtrees shifted so far) says which context we are really in.
+    Returns keywords (lower case) and terminal names to leave out of the message.
+    """
+    words: set[str] = set()
+    shifted = [v.type for v in stack if isinstance(v, Token)]
+    ignored = {name for name, opener in (("RSQB", "LSQB"), ("RPAR", "LPAR")) if opener not in shifted}
+    for value in reversed(stack):
+        if isinstance(value, Token) and value.type in ("VBAR", "LSQB", "LPAR"):
+            break
+        if isinstance(value, Tree) and value.data in _STATS_CLAUSES:
+            words = _STATS_CLAUSES[value.data]
+            break
+    return words, ignored
 
 
 def _unclosed_quote(text: str, line: int, column: int, field_quote: bool) -> str | None:

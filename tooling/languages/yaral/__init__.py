@@ -3,9 +3,12 @@
 The grammar (`yaral.lark`) is LALR with Lark's contextual lexer; see the comments there for the
 design. A query is one or more complete `rule name { ... }` blocks.
 
-`YaralLanguage` only refines the wording of syntax errors: Lark's "expected" sets in the middle
-of an expression hold twenty-odd terminals, which this module folds into "an expression" and
-"an operator" so that the concrete alternatives (`')'`, `'}'`, a section name) stay visible.
+`YaralLanguage` only refines syntax errors (parsing itself is the base class's):
+- the "expected" set is asked from Lark's interactive parser, which is exact where the LALR
+  table's merged lookaheads are not;
+- twenty-odd operand or operator terminals are folded into "an expression" / "an operator", so
+  that the concrete alternatives (`')'`, `'}'`, a section name) stay visible;
+- a keyword used as a variable name (`$outcome`) and an unterminated string get their own words.
 """
 from __future__ import annotations
 
@@ -86,13 +89,10 @@ class YaralLanguage(LarkLanguage):
         # A quote the lexer cannot take as the start of a string is a string left open on its
         # line (double-quoted strings cannot span lines; raw strings must close somewhere).
         if isinstance(exc, UnexpectedCharacters) and exc.char in "\"`":
-            kind = "string" if exc.char == '"' else "raw string"
-            diagnostic = Diagnostic(
-                diagnostic.code,
-                f"{self.name} syntax error: unterminated {kind} starting here; "
-                f"close it with {exc.char} on the same line" if exc.char == '"' else
-                f"{self.name} syntax error: unterminated {kind} starting here; close it with `",
-                diagnostic.line, diagnostic.column)
+            hint = ('unterminated string starting here; close it with " on the same line'
+                    if exc.char == '"' else "unterminated raw string starting here; close it with `")
+            return Diagnostic(diagnostic.code, f"{self.name} syntax error: {hint}",
+                              diagnostic.line, diagnostic.column)
         return diagnostic
 
 
