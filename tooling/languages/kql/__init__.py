@@ -3,16 +3,31 @@
 The grammar (`kql.lark`) is LALR(1) with Lark's contextual lexer, so operator keywords
 (`by`, `kind`, `on`, `count` ...) stay usable as column names where no keyword fits.
 
-`KqlLanguage` only changes how the "expected ..." part of a syntax error is worded: after a
-complete expression Lark can accept some forty comparison operators, which would otherwise
-crowd out the useful suggestions (`|`, `;`, `,`, `)`).
+`KqlLanguage` adds a nesting bound (DAC302) and changes the "expected ..." part of a syntax
+error. LALR merges parser
+states, so the raw set of acceptable terminals at an error is too wide (after `T` it would
+offer `by`, `on`, `]` ...); each candidate is tried on a copy of the parser and only those it
+really accepts are named. The forty-odd comparison operators are named as one entry so they do
+not crowd out `|`, `;`, `,` or `)`.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
-from tooling.languages.base import LarkLanguage, describe_terminal
+from lark import Token
+
+from tooling.diagnostics import Diagnostic
+from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+
+# Brackets nested deeper than this are not a hand-written detection (real queries stay under
+# 20); parsing them costs time for nothing, so they get DAC302 like an oversized query.
+MAX_NESTING = 200
+# Strings and comments, whose brackets do not count (same shapes as the grammar's terminals).
+_OPAQUE = re.compile(r"""```[\s\S]*?```|~~~[\s\S]*?~~~|//[^\n]*"""
+                     r"""|@"(?:[^"\n]|"")*"|@'(?:[^'\n]|'')*'"""
+                     r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 
 # Binary scalar operators: listed as one entry when a syntax error could continue with them.
 _SCALAR_OPERATORS = frozenset({
@@ -23,7 +38,7 @@ _SCALAR_OPERATORS = frozenset({
     "startswith", "!startswith", "startswith_cs", "!startswith_cs",
     "endswith", "!endswith", "endswith_cs", "!endswith_cs",
     "in", "!in", "in~", "!in~", "has_any", "has_all", "between", "!between", "matches",
-    "+", "-", "*", "/", "%", "and", "or", ".", "[", "(",
+    "and", "or",
 })
 # Shown first: the tokens that close or continue the structure around the error.
 _STRUCTURE = ("'|'", "';'", "','", "')'", "']'", "'}'", "'by'", "'on'", "'with'", "'='")
@@ -31,6 +46,26 @@ _LIMIT = 8
 
 
 class KqlLanguage(LarkLanguage):
+    def _parse(self, text: str):
+        # Only a query with very many brackets can break the bound; skip the scan otherwise.
+        if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
+            depth, offset = _deepest(text)
+            if depth > MAX_NESTING:
+                line, column = position_of(text, offset)
+                return None, [Diagnostic(
+                    "DAC302", f"{self.name} query nests brackets {depth} deep; the bound is {MAX_NESTING}",
+                    line, column)]
+        return super()._parse(text)
+
+    def _syntax_error(self, exc, text: str):
+        interactive = getattr(exc, "interactive_parser", None)
+        candidates = getattr(exc, "expected", None) or getattr(exc, "allowed", None)
+        if interactive is not None and candidates:
+            accepted = {name for name in candidates if _accepts(interactive.parser_state, name)}
+            if accepted:
+                exc.expected = accepted
+        return super()._syntax_error(exc, text)
+
     def _expected(self, names: Iterable[str]) -> str:
         terminals = {t.name: t.pattern for t in self.parser.terminals}
         described = {describe_terminal(n, terminals.get(n)) for n in names if n != "$END"}
@@ -49,6 +84,33 @@ class KqlLanguage(LarkLanguage):
         ordered += rest
         more = f" (and {len(ordered) - _LIMIT} more)" if len(ordered) > _LIMIT else ""
         return "; expected " + ", ".join(ordered[:_LIMIT]) + more
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """The deepest bracket nesting outside strings and comments, and where it first exceeds
+    MAX_NESTING (or the offset of the deepest bracket)."""
+    blanked = _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+    depth = deepest = where = 0
+    for offset, char in enumerate(blanked):
+        if char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest <= MAX_NESTING + 1:
+                    where = offset
+        elif char in ")]}":
+            depth -= 1
+    return deepest, where
+
+
+def _accepts(parser_state, terminal: str) -> bool:
+    """Whether the parser, in this state, would shift `terminal` (after any reductions)."""
+    probe = parser_state.copy(deepcopy_values=False)
+    try:
+        probe.feed_token(Token(terminal, ""), terminal == "$END")
+    except Exception:  # UnexpectedToken, or end-of-input reached in an unexpected way
+        return False
+    return True
 
 
 LANGUAGE = KqlLanguage(
