@@ -42,10 +42,15 @@ def test_sarif_output(run_dac):
     sarif = json.loads(result.stdout)
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
-    rule = run["tool"]["driver"]["rules"][0]
-    assert rule["id"] == "DAC202" and rule["help"]["text"] and rule["helpUri"].endswith("/diagnostics/DAC202/")
-    result0 = run["results"][0]
-    assert result0["ruleId"] == "DAC202" and result0["level"] == "error"
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert set(rules) == {"DAC202", "DAC206"}  # the fixture's technique also has a v19 note
+    rule = rules["DAC202"]
+    assert rule["help"]["text"] and rule["helpUri"].endswith("/diagnostics/DAC202/")
+    assert rule["defaultConfiguration"] == {"level": "error"}
+    assert rules["DAC206"]["defaultConfiguration"] == {"level": "note"}
+    result0 = next(r for r in run["results"] if r["ruleId"] == "DAC202")
+    assert result0["level"] == "error"
+    assert run["tool"]["driver"]["rules"][result0["ruleIndex"]]["id"] == "DAC202"
     location = result0["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"].endswith("detections/T1562/T1562.001.yml")
     assert location["region"] == {"startLine": 16, "startColumn": 9}
@@ -54,9 +59,10 @@ def test_sarif_output(run_dac):
 def test_github_annotations(run_dac):
     result = run_dac("validate", str(FIXTURES / "DAC113" / "detections"), "--format", "github")
     assert result.returncode == 1
-    line = result.stdout.strip()
-    assert line.startswith("::error file=")
-    assert ",line=72,col=5,title=DAC113::DAC113 reference " in line
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("::notice file=") and "title=DAC206::" in lines[0]
+    assert lines[1].startswith("::error file=")
+    assert ",line=72,col=5,title=DAC113::DAC113 reference " in lines[1]
 
 
 def test_info_does_not_fail_but_fail_on_info_does(run_dac):

@@ -65,15 +65,18 @@ def _check_parent(package: Package, attack: dict, technique) -> Iterator[Diagnos
 
 
 def _check_v19(package: Package, attack: dict, tid: str) -> Iterator[Diagnostic]:
+    """Every package on a renumbered id says so (information), so the migration is visible."""
     successor = attack_data().v19_successor(tid)
-    recorded = attack.get("v19_successor")
     if successor is None:
         return
-    if isinstance(recorded, dict) and recorded.get("id") != successor["id"]:
+    recorded = attack.get("v19_successor")
+    line, column = package.position(("attack", "technique"))
+    becomes = f"ATT&CK v19 renumbers {tid} as {successor['id']} {successor['name']}"
+    if isinstance(recorded, dict) and recorded.get("id") == successor["id"]:
+        yield Diagnostic("DAC206", f"{becomes} (recorded in attack.v19_successor)", line, column)
+    elif isinstance(recorded, dict):
         line, column = package.position(("attack", "v19_successor", "id"))
-        yield Diagnostic("DAC206", f"ATT&CK v19 maps {tid} to {successor['id']} ({successor['name']}), "
-                                   f"not {recorded.get('id')}", line, column)
-    elif not isinstance(recorded, dict):
-        line, column = package.position(("attack", "technique"))
-        yield Diagnostic("DAC206", f"{tid} becomes {successor['id']} {successor['name']} in ATT&CK v19; "
-                                   f"record it as attack.v19_successor", line, column)
+        yield Diagnostic("DAC206", f"{becomes}, not {recorded.get('id')}; correct attack.v19_successor",
+                         line, column)
+    else:
+        yield Diagnostic("DAC206", f"{becomes}; record it as attack.v19_successor", line, column)

@@ -177,10 +177,12 @@ _ENTRIES = [
          "Map the package to the successor named in the message."),
     Code("DAC206", "attack-v19-successor", I, "The technique has a successor in ATT&CK v19.",
          "ATT&CK v19 renumbered the Impair Defenses family and split Defense Evasion. The package "
-         "stays on v18 ids for now; the successor is recorded so the migration is known and shown.",
+         "stays on v18 ids for now; this note is shown on every run so the coming migration stays "
+         "visible, and the site shows both ids. It never fails a run.",
          "attack:\n  version: '18.1'\n  technique: T1562.002",
          "attack:\n  version: '18.1'\n  technique: T1562.002\n  v19_successor: T1685.001",
-         "Nothing to do now; record `attack.v19_successor` to confirm you have seen it."),
+         "Record `attack.v19_successor` (the message says when it is missing or differs); migrate the "
+         "package when the repository moves to ATT&CK v19."),
     Code("DAC207", "attack-version-mismatch", W, "The package's ATT&CK version is not the bundled one.",
          "Names, tactics and ids are checked against the bundled data; a package written for "
          "another version may be checked against the wrong facts.",
