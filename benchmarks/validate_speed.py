@@ -68,7 +68,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             repo = build_repository(Path(tmp), size)
             rows.append((f"synthetic repository, {size:,} packages", size,
-                         wall(["validate", str(repo), "--format", "json"], args.repeat), 10.0 if size >= 1000 else None))
+                         wall(["validate", str(repo), "--format", "json"], args.repeat),
+                         10.0 if size >= 1000 else None))
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in hostile_files(Path(tmp)):
             rows.append((f"hostile: {name}", 1, wall(["validate", str(path)], args.repeat), 1.0))

@@ -30,7 +30,8 @@ def test_reorders_keys_and_keeps_comments():
 
 
 def test_sigma_selections_stay_before_condition():
-    text = BASE.replace("    condition: selection\n", "").replace("  detection:\n", "  detection:\n    condition: selection\n")
+    text = BASE.replace("    condition: selection\n", "")
+    text = text.replace("  detection:\n", "  detection:\n    condition: selection\n")
     out = format_text(text)
     detection = out[out.index("  detection:"):out.index("false_positives:")]
     assert detection.index("selection:") < detection.index("condition: selection")

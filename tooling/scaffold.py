@@ -39,7 +39,8 @@ def scaffold_text(technique: Technique, today: dt.date | None = None) -> str:
         attack += ["  v19_successor:", f"    id: {successor['id']}", f"    name: {json.dumps(successor['name'])}"]
     telemetry = [f"  {key}:\n    - {_fill(f'what the {info.name} query reads (tables, sourcetypes, ...)')}"
                  for key, info in LANGUAGES.items()]
-    queries = [f"  {key}: |\n    {PLACEHOLDER}{info.title} query for {info.platform}>" for key, info in LANGUAGES.items()]
+    queries = [f"  {key}: |\n    {PLACEHOLDER}{info.title} query for {info.platform}>"
+               for key, info in LANGUAGES.items()]
     summary = technique.description or f"{PLACEHOLDER}what {technique.name} is>"
     title = technique.name if not technique.parent else \
         f"{data.technique(technique.parent).name}: {technique.name}"

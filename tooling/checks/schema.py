@@ -38,8 +38,8 @@ def _where(path) -> str:
 
 
 def check_schema(package: Package) -> Iterator[Diagnostic]:
-    errors = sorted(_validator().iter_errors(package.data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-    for error in errors:
+    errors = _validator().iter_errors(package.data)
+    for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
         yield _diagnostic(package, error)
 
 

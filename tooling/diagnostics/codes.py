@@ -44,7 +44,7 @@ class Code:
         )
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 _ENTRIES = [
     # --- DAC1xx: file, YAML, schema -------------------------------------------------------
@@ -175,7 +175,7 @@ _ENTRIES = [
          "attack:\n  technique: T1086",
          "attack:\n  technique: T1059.001",
          "Map the package to the successor named in the message."),
-    Code("DAC206", "attack-v19-successor", I, "The technique has a successor in ATT&CK v19.",
+    Code("DAC206", "attack-v19-successor", INFO, "The technique has a successor in ATT&CK v19.",
          "ATT&CK v19 renumbered the Impair Defenses family and split Defense Evasion. The package "
          "stays on v18 ids for now; this note is shown on every run so the coming migration stays "
          "visible, and the site shows both ids. It never fails a run.",
@@ -215,12 +215,14 @@ _ENTRIES = [
     Code("DAC501", "test-without-match", E, "A test has no sample event that should match.",
          "Without a positive sample nobody can show the detection fires on the behaviour.",
          "tests:\n  - name: Stop Defender\n    samples:\n      match: []",
-         "tests:\n  - name: Stop Defender\n    samples:\n      match:\n        - {EventID: 1, CommandLine: sc stop WinDefend}",
+         "tests:\n  - name: Stop Defender\n    samples:\n      match:\n"
+         "        - {EventID: 1, CommandLine: sc stop WinDefend}",
          "Add at least one event, in Sigma field names, that the detection must match."),
     Code("DAC502", "test-without-non-match", E, "A test has no sample event that should not match.",
          "Without a negative sample nobody can show the detection is not simply matching everything.",
          "tests:\n  - name: Stop Defender\n    samples:\n      no_match: []",
-         "tests:\n  - name: Stop Defender\n    samples:\n      no_match:\n        - {EventID: 1, CommandLine: sc query WinDefend}",
+         "tests:\n  - name: Stop Defender\n    samples:\n      no_match:\n"
+         "        - {EventID: 1, CommandLine: sc query WinDefend}",
          "Add at least one near-miss event that the detection must not match."),
     Code("DAC503", "atomic-test-unknown-technique", W, "An Atomic Red Team test names no GUID and no manual procedure.",
          "Tests are only reproducible when they point at a specific procedure.",
