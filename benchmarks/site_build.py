@@ -1,0 +1,108 @@
+"""Site build wall time: the real repository, and synthetic repositories of N packages.
+
+    python benchmarks/site_build.py                    # the real repository and N = 1,000
+    python benchmarks/site_build.py --sizes 100 1000 --repeat 3
+
+Each synthetic repository is a temporary folder of copies of the real packages under new ids
+(T9000, T9001, ..., then T9000.001, ...) and new titles. Those ids are not in the bundled ATT&CK
+data: the site renders them as unmapped techniques, with the same per-page work (seven highlighted
+queries, Sigma, tests) as a real package. The build is `mkdocs build --strict` from the repository
+root with DAC_DETECTIONS_DIR pointing at the synthetic folder, into a temporary site folder.
+Times include interpreter start. Target: 1,000 packages in at most 60 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_SECONDS = 60.0
+
+
+def retitle(text: str, number: int) -> str:
+    """Append the number to the title, inside its quotes when it is quoted."""
+    def replace(match: re.Match) -> str:
+        value = match.group(1)
+        if len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]:
+            return f"title: {value[:-1]} {number}{value[-1]}"
+        return f"title: {value} {number}"
+
+    return re.sub(r"^title: (.*)$", replace, text, count=1, flags=re.MULTILINE)
+
+
+def build_repository(target: Path, size: int) -> Path:
+    sources = sorted((ROOT / "detections").rglob("*.yml"))
+    if not sources:
+        raise SystemExit("no packages under detections/ to copy")
+    texts = [s.read_text(encoding="utf-8") for s in sources]
+    for i in range(size):
+        new_id = f"T{9000 + i % 1000}" + (f".{i // 1000:03d}" if i >= 1000 else "")
+        text = re.sub(r"^id: .*$", f"id: {new_id}", texts[i % len(texts)], count=1, flags=re.MULTILINE)
+        text = retitle(text, i)
+        text = re.sub(r"^(  technique: ).*$", rf"\g<1>{new_id}", text, count=1, flags=re.MULTILINE)
+        folder = target / "detections" / new_id.split(".")[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{new_id}.yml").write_text(text, encoding="utf-8")
+    return target / "detections"
+
+
+def build(detections: Path | None, site_dir: Path) -> float:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env.pop("DAC_DETECTIONS_DIR", None)
+    if detections is not None:
+        env["DAC_DETECTIONS_DIR"] = str(detections)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"mkdocs build failed ({detections or 'repository'})")
+    return elapsed
+
+
+def pages(site_dir: Path) -> int:
+    return sum(1 for _ in site_dir.rglob("index.html"))
+
+
+def size_mb(site_dir: Path) -> float:
+    return sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file()) / 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000], help="synthetic repository sizes")
+    parser.add_argument("--repeat", type=int, default=1, help="builds per case; the median is shown")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="dac-site-bench-") as tmp:
+        tmp_path = Path(tmp)
+        cases: list[tuple[str, Path | None, int]] = [
+            ("repository", None, sum(1 for _ in (ROOT / "detections").rglob("*.yml")))]
+        for size in args.sizes:
+            cases.append((f"synthetic {size:,}", build_repository(tmp_path / f"repo-{size}", size), size))
+        for label, detections, count in cases:
+            site_dir = tmp_path / f"site-{label.replace(' ', '-').replace(',', '')}"
+            times = [build(detections, site_dir) for _ in range(args.repeat)]
+            rows.append((label, count, statistics.median(times), pages(site_dir), size_mb(site_dir)))
+
+    print(f"{'case':<20} {'packages':>9} {'build s':>9} {'s/package':>10} {'pages':>7} {'site MB':>8}")
+    for label, count, seconds, page_count, mb in rows:
+        print(f"{label:<20} {count:>9,} {seconds:>9.1f} {seconds / max(count, 1):>10.3f} {page_count:>7,} {mb:>8.1f}")
+    slow = [r for r in rows if r[1] >= 1000 and r[2] > TARGET_SECONDS * r[1] / 1000]
+    if slow:
+        print(f"over target ({TARGET_SECONDS:.0f} s per 1,000 packages): {', '.join(r[0] for r in slow)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
