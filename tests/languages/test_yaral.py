@@ -287,7 +287,7 @@ def test_error_at_unclosed_parenthesis_expects_close(yaral):
     query = 'rule r {\n  meta:\n  events:\n    ($e.x = "a"\n  condition:\n    $e\n}'
     d = first_error(yaral, query)
     assert (d.code, d.line, d.column) == ("DAC301", 5, 3)
-    assert d.message.endswith("expected ')'")
+    assert "expected ')'" in d.message  # first; an operator may also continue the expression
 
 
 def test_error_at_double_equals(yaral):

@@ -7,6 +7,7 @@ into the YAML file.
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,8 @@ from tooling.diagnostics import Diagnostic
 MAX_QUERY_CHARS = 200_000
 
 LintRule = Callable[[Any, str], Iterable[Diagnostic]]
+
+STRUCTURE = ("')'", "']'", "'}'", "'|'", "','", "';'")
 
 
 @dataclass
@@ -110,11 +113,28 @@ class LarkLanguage(Language):
 
     def _expected(self, names: Iterable[str]) -> str:
         terminals = {t.name: t.pattern for t in self.parser.terminals}
-        described = sorted({describe_terminal(n, terminals.get(n)) for n in names if n != "$END"})
-        if not described:
+        described = {describe_terminal(n, terminals.get(n)) for n in names if n != "$END"}
+        # Closers and separators first: after an error they are usually what the author forgot.
+        ordered = [d for d in STRUCTURE if d in described] + sorted(described - set(STRUCTURE))
+        if not ordered:
             return ""
-        more = f" (and {len(described) - 8} more)" if len(described) > 8 else ""
-        return "; expected " + ", ".join(described[:8]) + more
+        more = f" (and {len(ordered) - 8} more)" if len(ordered) > 8 else ""
+        return "; expected " + ", ".join(ordered[:8]) + more
+
+    def exact_expected(self, text: str) -> set[str] | None:
+        """The terminals the parser would really shift at the error, or None when unknown.
+
+        LALR merges the lookaheads of states reached from different contexts, so the parse
+        table's "expected" set can name tokens that are impossible at this point of this query;
+        and the state in Lark's exception has already made default reductions with the bad
+        token, so asking it can miss tokens. Re-parsing up to the error and replaying each
+        candidate on the state before it is exact. Only rejected queries pay for it.
+        """
+        try:
+            state = state_before_error(self.parser, text)
+            return (accepted_terminals(state) or None) if state is not None else None
+        except Exception:  # noqa: BLE001 - fall back to the parse table's set
+            return None
 
     def _syntax_error(self, exc, text: str) -> Diagnostic:
         from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
@@ -129,10 +149,70 @@ class LarkLanguage(Language):
             found = f"unexpected character {_show(exc.char)}"
         else:  # pragma: no cover - Lark has no other UnexpectedInput kinds
             found = "unexpected input"
-        expected = self._expected(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
+        source = self.preprocess(text) if self.preprocess else text
+        names = self.exact_expected(source) or getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+        expected = self._expected(names)
         if not isinstance(line, int) or line < 1:
             line, column = 1, 1
         return Diagnostic("DAC301", f"{self.name} syntax error: {found}{expected}", line, max(column, 1))
+
+
+def accepted_terminals(parser_state) -> set[str]:
+    """Terminals the LALR parser can really shift next, found by replaying each candidate."""
+    from lark.exceptions import UnexpectedToken
+    from lark.lexer import Token
+
+    conf = copy(parser_state.parse_conf)
+    conf.callbacks = {}  # replay without building trees
+    accepted = set()
+    for name in conf.parse_table.states[parser_state.position]:
+        if not name.isupper():
+            continue
+        trial = parser_state.copy(deepcopy_values=False)
+        trial.parse_conf = conf
+        try:
+            trial.feed_token(Token(name, ""), is_end=name == "$END")
+        except (UnexpectedToken, KeyError, IndexError, AssertionError):
+            continue
+        accepted.add(name)
+    return accepted
+
+
+def state_before_error(parser, text: str):
+    """The parser state just before the offending token, or None if the text parses.
+
+    When the parser rejects a token it has often already made LALR default reductions with it as
+    lookahead, so the state in Lark's exception no longer shows what was expected. Parsing again
+    and keeping a (shallow, cheap) copy of the state before each token fixes that. Only rejected
+    queries pay for it.
+    """
+    from lark.exceptions import UnexpectedInput
+    from lark.lexer import Token
+
+    interactive = parser.parse_interactive(text)
+    state = interactive.parser_state
+    tokens = interactive.lexer_thread.lex(state)
+    last = None
+    while True:
+        try:
+            token = next(tokens)
+        except StopIteration:
+            break
+        except UnexpectedInput:
+            return state  # a lexer error happens before anything is fed: the state is exact
+        before = state.copy(deepcopy_values=False)
+        try:
+            state.feed_token(token)
+        except UnexpectedInput:
+            return before
+        last = token
+    before = state.copy(deepcopy_values=False)
+    try:
+        end = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "")
+        state.feed_token(end, True)
+    except UnexpectedInput:
+        return before
+    return None
 
 
 def _show(token: str) -> str:

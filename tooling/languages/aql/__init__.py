@@ -22,7 +22,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from lark import Token, Tree
-from lark.exceptions import UnexpectedToken
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, position_of
@@ -53,18 +52,7 @@ class AqlLanguage(LarkLanguage):
         return []
 
     def _syntax_error(self, exc, text: str) -> Diagnostic:
-        accepted = None
-        interactive = getattr(exc, "interactive_parser", None)
-        if interactive is not None:
-            try:
-                accepted = set(interactive.accepts())
-            except Exception:  # pragma: no cover - keep the parse table's set if simulation fails
-                accepted = None
-        if accepted:
-            if isinstance(exc, UnexpectedToken):
-                exc.expected = accepted
-            else:
-                exc.allowed = accepted
+        accepted = self.exact_expected(text)
         diagnostic = super()._syntax_error(exc, text)
         if accepted and "$END" in accepted:
             tail = "; expected the end of the query" if accepted == {"$END"} else " or the end of the query"

@@ -3,10 +3,6 @@
 The grammar (`eql.lark`) follows the Elasticsearch EQL syntax reference and is parsed LALR(1)
 with Lark's contextual lexer. This module only adds clearer syntax-error messages:
 
-- "expected ..." lists what the parser really accepts at the error. Lark reports every terminal
-  of the LALR state, and LALR merges states, so its list can name tokens that are not valid there
-  (e.g. ']' after a top-level condition). We replay the parser on each candidate instead; this
-  costs time only for rejected queries.
 - terminals are described in words ("a value", "a comparison"), and a few common mistakes from
   other dialects (single quotes, `?"raw"` strings, `=` for `==`) are named directly.
 
@@ -14,7 +10,6 @@ Positions are not propagated into the tree: nothing reads them and parsing is fa
 """
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
@@ -64,64 +59,6 @@ def _keyword(name: str) -> str | None:
     return None
 
 
-def _accepted_terminals(parser_state) -> set[str]:
-    """Terminals the LALR parser can really shift next, found by replaying each candidate."""
-    from lark.exceptions import UnexpectedToken
-    from lark.lexer import Token
-
-    conf = copy(parser_state.parse_conf)
-    conf.callbacks = {}  # replay without building trees
-    accepted = set()
-    for name in conf.parse_table.states[parser_state.position]:
-        if not name.isupper():
-            continue
-        trial = parser_state.copy(deepcopy_values=False)
-        trial.parse_conf = conf
-        try:
-            trial.feed_token(Token(name, ""), is_end=name == "$END")
-        except (UnexpectedToken, KeyError, IndexError, AssertionError):
-            continue
-        accepted.add(name)
-    return accepted
-
-
-def _state_before_error(parser, text: str):
-    """The parser state just before the offending token, or None if the text parses.
-
-    When the parser rejects a token it has often already made LALR default reductions with it as
-    lookahead, so the state in Lark's exception no longer shows what was expected. Parsing again
-    and keeping a (shallow, cheap) copy of the state before each token fixes that. Only rejected
-    queries pay for it.
-    """
-    from lark.exceptions import UnexpectedInput
-    from lark.lexer import Token
-
-    interactive = parser.parse_interactive(text)
-    state = interactive.parser_state
-    tokens = interactive.lexer_thread.lex(state)
-    last = None
-    while True:
-        try:
-            token = next(tokens)
-        except StopIteration:
-            break
-        except UnexpectedInput:
-            return state  # a lexer error happens before anything is fed: the state is exact
-        before = state.copy(deepcopy_values=False)
-        try:
-            state.feed_token(token)
-        except UnexpectedInput:
-            return before
-        last = token
-    before = state.copy(deepcopy_values=False)
-    try:
-        end = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "")
-        state.feed_token(end, True)
-    except UnexpectedInput:
-        return before
-    return None
-
-
 class EqlLanguage(LarkLanguage):
     def _syntax_error(self, exc, text: str) -> Diagnostic:
         try:
@@ -132,14 +69,6 @@ class EqlLanguage(LarkLanguage):
     def _explain(self, exc, text: str) -> Diagnostic:
         from lark.exceptions import UnexpectedCharacters
 
-        state = _state_before_error(self.parser, text)
-        if state is not None:
-            accepted = _accepted_terminals(state)
-            if accepted:
-                if isinstance(exc, UnexpectedCharacters):
-                    exc.allowed = accepted
-                else:
-                    exc.expected = accepted
         if isinstance(exc, UnexpectedCharacters):
             pos = exc.pos_in_stream
             if text.startswith('"', pos) and text[max(pos - 2, 0):pos] == '""':

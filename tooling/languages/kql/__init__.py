@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from lark import Token
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, describe_terminal, position_of
@@ -57,15 +56,6 @@ class KqlLanguage(LarkLanguage):
                     line, column)]
         return super()._parse(text)
 
-    def _syntax_error(self, exc, text: str):
-        interactive = getattr(exc, "interactive_parser", None)
-        candidates = getattr(exc, "expected", None) or getattr(exc, "allowed", None)
-        if interactive is not None and candidates:
-            accepted = {name for name in candidates if _accepts(interactive.parser_state, name)}
-            if accepted:
-                exc.expected = accepted
-        return super()._syntax_error(exc, text)
-
     def _expected(self, names: Iterable[str]) -> str:
         terminals = {t.name: t.pattern for t in self.parser.terminals}
         described = {describe_terminal(n, terminals.get(n)) for n in names if n != "$END"}
@@ -101,16 +91,6 @@ def _deepest(text: str) -> tuple[int, int]:
         elif char in ")]}":
             depth -= 1
     return deepest, where
-
-
-def _accepts(parser_state, terminal: str) -> bool:
-    """Whether the parser, in this state, would shift `terminal` (after any reductions)."""
-    probe = parser_state.copy(deepcopy_values=False)
-    try:
-        probe.feed_token(Token(terminal, ""), terminal == "$END")
-    except Exception:  # UnexpectedToken, or end-of-input reached in an unexpected way
-        return False
-    return True
 
 
 LANGUAGE = KqlLanguage(

@@ -31,23 +31,7 @@ def query_parameter_rule(tree, _text):
                          token.line or 1, token.column or 1)
 
 
-class LogScaleLanguage(LarkLanguage):
-    def _syntax_error(self, exc, text):
-        parser = getattr(exc, "interactive_parser", None)
-        if parser is not None:
-            try:
-                accepted = parser.accepts()
-            except Exception:  # pragma: no cover - keep Lark's own set if replay fails
-                accepted = None
-            if accepted:
-                if hasattr(exc, "expected"):
-                    exc.expected = accepted
-                else:
-                    exc.allowed = accepted
-        return super()._syntax_error(exc, text)
-
-
-LANGUAGE = LogScaleLanguage(
+LANGUAGE = LarkLanguage(
     "logscale",
     "LogScale",
     grammar=Path(__file__).with_name("logscale.lark"),

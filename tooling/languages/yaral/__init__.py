@@ -66,17 +66,8 @@ class YaralLanguage(LarkLanguage):
     def _syntax_error(self, exc, text: str) -> Diagnostic:
         from lark.exceptions import UnexpectedCharacters
 
-        # LALR merges lookaheads of states reached from different contexts, so the parse table's
-        # "expected" set can name tokens that are impossible here (e.g. 'events' after a string
-        # in the events section). Asking the parser which tokens it would really shift is exact.
-        parser = getattr(exc, "interactive_parser", None)
-        if parser is not None:
-            try:
-                accepted = parser.accepts()
-            except Exception:  # pragma: no cover - fall back to Lark's own set
-                accepted = None
-            if accepted:
-                exc.expected = exc.allowed = accepted
+        # The base class asks the parser which tokens it would really shift (exact where the
+        # LALR table merges contexts, e.g. 'events' after a string in the events section).
         diagnostic = super()._syntax_error(exc, text)
         if isinstance(exc, UnexpectedCharacters) and exc.char in "$#":
             reserved = _RESERVED.match(text, exc.pos_in_stream)
