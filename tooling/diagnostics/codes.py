@@ -257,7 +257,17 @@ _ENTRIES = [
          "Use the id of an existing package, or remove the entry."),
 ]
 
-CODES: dict[str, Code] = {c.code: c for c in _ENTRIES}
+def _lint_entries() -> list[Code]:
+    """Each language's lint codes live beside the others' in tooling/diagnostics/lint/."""
+    import importlib
+
+    from tooling.diagnostics.lint import LANGUAGE_MODULES
+
+    return [code for key in LANGUAGE_MODULES
+            for code in importlib.import_module(f"tooling.diagnostics.lint.{key}").CODES]
+
+
+CODES: dict[str, Code] = {c.code: c for c in sorted(_ENTRIES + _lint_entries(), key=lambda c: c.code)}
 
 
 def code_info(code: str) -> Code:
