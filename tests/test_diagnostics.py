@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.generate import lint_modules
 from tooling.diagnostics import CODES, Severity
 from tooling.languages.base import MAX_QUERY_CHARS
 from tooling.package import MAX_FILE_BYTES
@@ -55,6 +56,8 @@ EXPECTED = {
     "DAC605": (MAIN, 87, 9),
 }
 BUILT_BY_TESTS = {"DAC107", "DAC302"}
+for _module in lint_modules():
+    EXPECTED.update(_module.EXPECTED)
 
 
 def test_every_code_has_a_fixture_or_a_built_case():
