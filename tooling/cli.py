@@ -25,6 +25,8 @@ examples:
   dac explain DAC301                             what a diagnostic means and how to fix it
   dac schema > detection.schema.json             the package JSON Schema, for editors
   dac attack show T1562                          what the bundled ATT&CK data knows
+  dac export navigator -o coverage.json          ATT&CK Navigator layer; `dac export sigma` writes sigma/
+  dac report --base origin/main                  Markdown summary of a pull request's package changes
 
 exit codes: 0 clean, 1 problems found, 2 usage error
 """
@@ -101,6 +103,35 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("--version", dest="attack_version", help="ATT&CK version to record, e.g. 18.1")
     update.add_argument("--output", "-o", type=Path, default=None,
                         help="where to write the snapshot (default: the bundled one)")
+
+    export = sub.add_parser("export", help="export packages as a Navigator layer or Sigma rules",
+                            description="Export the packages in other tools' formats.")
+    export_sub = export.add_subparsers(dest="export_format", metavar="FORMAT")
+    export_sub.required = True
+    navigator = export_sub.add_parser("navigator", help="ATT&CK Navigator layer (format 4.5) of the coverage",
+                                      description="Write an ATT&CK Navigator layer: one entry per package and "
+                                                  "tactic, scored by status (stable 100, test 75, experimental 50, "
+                                                  "deprecated 0), linked to the package's site page.")
+    navigator.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                           help="files or folders (default: detections/)")
+    navigator.add_argument("--output", "-o", type=Path, help="write the layer to this file instead of stdout")
+    navigator.add_argument("--name", default="Detection coverage", help="layer name (default: Detection coverage)")
+    sigma = export_sub.add_parser("sigma", help="one standalone Sigma rule per package",
+                                  description="Write each package's Sigma form as a complete Sigma rule <id>.yml "
+                                              "(stable rule ids: the same package always gets the same id).")
+    sigma.add_argument("output", nargs="?", default="sigma", metavar="DIR",
+                       help="folder to write the rules into (default: sigma/); - writes one YAML stream to stdout")
+    sigma.add_argument("--from", dest="paths", nargs="+", type=Path, metavar="PATH",
+                       help="package files or folders (default: detections/)")
+
+    report = sub.add_parser("report", help="Markdown summary of the package changes since a git revision",
+                            description="Compare the packages at a git revision with the working tree (or --head): "
+                                        "packages added, changed and removed, query diffs, status and severity "
+                                        "changes, and the diagnostics the change introduces or fixes. Appended to "
+                                        "$GITHUB_STEP_SUMMARY when set, and printed. Exit 1 when the change "
+                                        "introduces an error or warning.")
+    report.add_argument("--base", required=True, metavar="REF", help="the revision to compare with, e.g. origin/main")
+    report.add_argument("--head", metavar="REF", help="the revision to compare (default: the working tree)")
     return parser
 
 
@@ -260,8 +291,62 @@ def cmd_attack(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "fmt": cmd_fmt, "new": cmd_new, "explain": cmd_explain, "schema": cmd_schema,
-            "attack": cmd_attack}
+def cmd_export(args) -> int:
+    from tooling.export import load_exportable
+
+    paths = args.paths or [Path("detections")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"dac export: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_USAGE
+    exportable = load_exportable(paths)
+    for reason in exportable.skipped:
+        print(f"dac export: skipped {reason}", file=sys.stderr)
+    try:
+        if args.export_format == "navigator":
+            from tooling.export.navigator import navigator_layer
+
+            layer = json.dumps(navigator_layer(exportable.packages, args.name), indent=2, ensure_ascii=False)
+            if args.output:
+                args.output.write_text(layer + "\n", encoding="utf-8")
+                print(f"wrote {args.output}: {len(exportable.packages)} packages", file=sys.stderr)
+            else:
+                print(layer)
+        else:
+            from tooling.export.sigma import rules_stream, write_rules
+
+            if args.output == "-":
+                sys.stdout.write(rules_stream(exportable.packages))
+            else:
+                written = write_rules(exportable.packages, Path(args.output))
+                print(f"wrote {len(written)} Sigma rule{'s' if len(written) != 1 else ''} to {args.output}/",
+                      file=sys.stderr)
+    except OSError as exc:
+        print(f"dac export: cannot write {exc.filename or args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if exportable.skipped else EXIT_OK
+
+
+def cmd_report(args) -> int:
+    import os
+
+    from tooling.report import ReportError, append_step_summary, build_report
+
+    try:
+        report = build_report(args.base, args.head)
+    except ReportError as exc:
+        print(f"dac report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    problem = append_step_summary(summary, report.markdown) if summary else None
+    if problem:
+        print(f"dac report: {problem}", file=sys.stderr)
+    sys.stdout.write(report.markdown)
+    return EXIT_PROBLEMS if report.introduces_problems() else EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "fmt": cmd_fmt, "new": cmd_new, "explain": cmd_explain,
+            "schema": cmd_schema, "attack": cmd_attack, "export": cmd_export, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
