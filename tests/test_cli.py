@@ -135,3 +135,26 @@ def test_hostile_files_give_one_diagnostic_and_no_traceback(run_dac):
         assert result.returncode == 1, code
         assert [row["code"] for row in json.loads(result.stdout)] == [code]
         assert "Traceback" not in result.stderr
+
+
+def test_a_bug_in_dac_is_an_internal_error_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    broken_parser = (
+        "import sys\n"
+        "import tooling.languages.base as base\n"
+        "def broken(self, text):\n"
+        "    raise RuntimeError('grammar failed to build')\n"
+        "base.LarkLanguage._parse = broken\n"
+        "from tooling.cli import main\n"
+        "sys.exit(main(['validate', '--no-cache', 'detections/T1562/T1562.yml']))\n")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", broken_parser], capture_output=True, text=True, cwd=root)
+    assert result.returncode == 3
+    assert result.stderr.startswith("dac: internal error: RuntimeError: grammar failed to build")
+    assert "Traceback" not in result.stderr
+    debug = subprocess.run([sys.executable, "-c", broken_parser], capture_output=True, text=True, cwd=root,
+                           env={**os.environ, "DAC_DEBUG": "1"})
+    assert "Traceback" in debug.stderr

@@ -1,18 +1,19 @@
 """`dac`: the command line. Argument parsing only; each subcommand calls one function.
 
-Exit codes: 0 clean, 1 problems found, 2 usage error.
+Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error (a bug in dac).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from tooling import __version__
 from tooling.diagnostics import Severity
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 EPILOG = """\
 examples:
@@ -28,7 +29,7 @@ examples:
   dac export navigator -o coverage.json          ATT&CK Navigator layer; `dac export sigma` writes sigma/
   dac report --base origin/main                  Markdown summary of a pull request's package changes
 
-exit codes: 0 clean, 1 problems found, 2 usage error
+exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error (a bug in dac)
 """
 
 
@@ -135,14 +136,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _package_paths(args, command: str) -> list[Path] | None:
+    """The PATH arguments (default: detections/); None, after saying which, when one is missing."""
+    paths = args.paths or [Path("detections")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"dac {command}: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return None
+    return paths
+
+
 def cmd_validate(args) -> int:
     from tooling.diagnostics.render import RENDERERS
     from tooling.validate import validate
 
-    paths = args.paths or [Path("detections")]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        print(f"dac validate: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+    paths = _package_paths(args, "validate")
+    if paths is None:
         return EXIT_USAGE
     from tooling.cache import ValidationCache
 
@@ -189,10 +198,8 @@ def cmd_fmt(args) -> int:
     from tooling.fmt import format_file
     from tooling.package import display_path, iter_package_files
 
-    paths = args.paths or [Path("detections")]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        print(f"dac fmt: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+    paths = _package_paths(args, "fmt")
+    if paths is None:
         return EXIT_USAGE
     failed = changed = 0
     for path in iter_package_files(paths):
@@ -294,10 +301,8 @@ def cmd_attack(args) -> int:
 def cmd_export(args) -> int:
     from tooling.export import load_exportable
 
-    paths = args.paths or [Path("detections")]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        print(f"dac export: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+    paths = _package_paths(args, "export")
+    if paths is None:
         return EXIT_USAGE
     exportable = load_exportable(paths)
     for reason in exportable.skipped:
@@ -358,10 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader (e.g. `| head`) stopped early; the run itself already failed or passed, but
         # the result was not fully delivered, so never report success.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PROBLEMS
+    except Exception as exc:  # noqa: BLE001 - a bug in dac itself, never the user's input
+        if os.environ.get("DAC_DEBUG"):
+            raise
+        print(f"dac: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n"
+              f"This is a bug in dac, not in your packages. Run with DAC_DEBUG=1 for the traceback "
+              f"and report it.", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
