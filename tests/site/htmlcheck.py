@@ -25,8 +25,7 @@ class Scanner(HTMLParser):
             if name.lower().startswith("on"):
                 self.handlers.append((tag, name, value))
             compact = "".join(value.split()).lower()
-            if name.lower() in URL_ATTRIBUTES and (compact.startswith("javascript:") or compact.startswith("data:text/html")
-                                                   or compact.startswith("vbscript:")):
+            if name.lower() in URL_ATTRIBUTES and compact.startswith(("javascript:", "data:text/html", "vbscript:")):
                 self.bad_urls.append((tag, name, value))
         if tag == "script":
             self._in_script = tag

@@ -13,6 +13,7 @@ from typing import Any
 from tooling.attack import attack_data
 from tooling.package import LoadError, iter_package_files, load_package
 from tooling.site.escape import is_technique_id, slug
+from tooling.site.parallel import pmap
 
 log = logging.getLogger("mkdocs.plugins.dac")
 
@@ -94,12 +95,30 @@ class Catalog:
     def get(self, tid: Any) -> Entry | None:
         return self.by_id.get(tid) if isinstance(tid, str) else None
 
+    def family(self, tid: str) -> list[Entry]:
+        """The package of technique `tid` and those of its sub-techniques, sorted by key."""
+        if "families" not in self.__dict__:
+            families: dict[str, list[Entry]] = {}
+            for entry in self.entries:
+                if entry.id:
+                    families.setdefault(entry.parent_id or entry.id, []).append(entry)
+            self.__dict__["families"] = families
+        return self.__dict__["families"].get(tid, [])
+
 
 def _relative(path: Path, root: Path) -> str | None:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return None
+
+
+def _load(path: Path) -> tuple[Path, dict | str]:
+    """(path, values) or (path, the diagnostic as text)."""
+    try:
+        return path, load_package(path).data
+    except LoadError as exc:
+        return path, f"{exc.diagnostic.code} {exc.diagnostic.message}"
 
 
 def load_catalog(folder: Path, repo_root: Path) -> Catalog:
@@ -109,13 +128,11 @@ def load_catalog(folder: Path, repo_root: Path) -> Catalog:
     if not folder.is_dir():
         catalog.errors.append(f"detections folder {folder} does not exist")
         return catalog
-    for path in iter_package_files([folder]):
-        try:
-            package = load_package(path)
-        except LoadError as exc:
-            catalog.errors.append(f"{path}: {exc.diagnostic.code} {exc.diagnostic.message}")
+    for path, loaded in pmap(_load, list(iter_package_files([folder]))):
+        if isinstance(loaded, str):
+            catalog.errors.append(f"{path}: {loaded}")
             continue
-        data = package.data
+        data = loaded
         tid = data.get("id")
         key = tid if is_technique_id(tid) and tid not in used else slug(path.stem)
         while key in used or key in ("index", "matrix"):

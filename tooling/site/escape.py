@@ -3,11 +3,13 @@
 Package files arrive in pull requests, so every value is untrusted. The generated pages use
 three ways to place a value, and nothing else:
 
-* `md_text` / `md_paragraphs`: Markdown text. Every ASCII punctuation character is
-  backslash-escaped (the site enables `pymdownx.escapeall`, which makes any character
-  escapable) and `<`, `>`, `&` become entities, so no Markdown, extension syntax (attr_list
-  `{: onclick=...}`, admonitions, tabs, emoji, links) or raw HTML survives. Line structure is
-  flattened so text cannot open a new block.
+* `md_text` / `md_paragraphs`: Markdown text. `<`, `>`, `&` become entities (no raw HTML,
+  autolinks or entities survive); every character that starts inline syntax (code, emphasis,
+  links, images, attr_list `{: onclick=...}`, table cells) is backslash-escaped, and so is the
+  first character whatever it is (block syntax: lists, headings, admonitions, tabs). Line
+  breaks are flattened, so text cannot open a new block. The site enables
+  `pymdownx.escapeall`, which makes any character escapable; the hooks refuse to build with
+  extensions that act on plain text (snippets, magiclink, arithmatex).
 * `h`: text placed inside raw HTML (`html.escape` with quotes).
 * `fence`: a fenced code block whose fence is longer than any backtick run in the content, so
   the content cannot close it.
@@ -24,6 +26,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 _PUNCTUATION = set(string.punctuation) - {"<", ">", "&"}
+# Characters that start inline syntax anywhere in a line, for the extensions mkdocs.yml enables
+# (core Markdown, tables, attr_list, inlinehilite): code, emphasis, links and images, attribute
+# lists, table cells, heading closers. Block syntax (lists, headings, admonitions, tabs,
+# definition lists, quotes) needs a character at the start of a line: the first character is
+# escaped whatever it is, and text never contains a line break.
+_INLINE = set("\\`*_[]!{}|#~")
+_NUMBERED = re.compile(r"^(\d+)([.)])")
 _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ID = re.compile(r"^T\d{4}(\.\d{3})?$")
@@ -46,15 +55,25 @@ def text_of(value: Any) -> str:
 def md_text(value: Any) -> str:
     """One line of inert Markdown text."""
     text = " ".join(_CONTROL.sub("", text_of(value)).split())
-    out = []
-    for char in text:
-        if char in _ENTITIES:
-            out.append(_ENTITIES[char])
-        elif char in _PUNCTUATION:
-            out.append("\\" + char)
-        else:
-            out.append(char)
+    if not text:
+        return ""
+    out = [_escape_char(text[0], everything=True)]
+    # `1.` / `1)` would start an ordered list
+    numbered = _NUMBERED.match(text)
+    start = 1
+    if numbered:
+        out = [numbered.group(1), "\\" + numbered.group(2)]
+        start = numbered.end()
+    out.extend(_escape_char(char) for char in text[start:])
     return "".join(out)
+
+
+def _escape_char(char: str, everything: bool = False) -> str:
+    if char in _ENTITIES:
+        return _ENTITIES[char]
+    if char in _INLINE or (everything and char in _PUNCTUATION):
+        return "\\" + char
+    return char
 
 
 def md_paragraphs(value: Any) -> str:

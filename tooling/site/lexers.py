@@ -1,0 +1,212 @@
+"""Pygments lexers for the query languages Pygments lacks, derived from our Lark grammars.
+
+Pygments has no lexer for SPL, EQL, AQL, Sumo Logic, YARA-L or LogScale. It does ship a Kusto
+lexer (alias `kql`), but that one knows few KQL keywords (`let`, `has_any`, `project-away` are plain
+names), so KQL gets a grammar-derived lexer too, under the alias `dac-kql` (Pygments' own `kql`
+alias is left alone). This module builds one `RegexLexer` per language at import time from
+`tooling/languages/<key>/<key>.lark`:
+
+* keywords are the grammar's word literals (`"where"`, `"by"i`) and keyword-shaped terminals
+  (`AND.3: /(?i:and)(?!...)/`, `CASE.3: /case(?=\\s*\\{)/`);
+* comments, strings, regular expressions, numbers, macros and variables use the grammar's own
+  terminal patterns (`COMMENT`, `STRING`, `REGEX`, `NUMBER`, `MACRO`, ...).
+
+Nothing the grammar knows is repeated here; when a grammar cannot be read, the lexer still
+highlights strings and numbers with generic patterns. Lexers only colour text: a lexing mistake
+never changes the query shown.
+
+Registration: `register()` adds the lexers to Pygments' lexer table at build time (the mkdocs
+hook calls it). A packaging entry point (`pygments.lexers`) makes them available everywhere.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pygments.lexer import RegexLexer
+from pygments.token import Comment, Keyword, Name, Number, Operator, String, Text
+
+LANGUAGES_DIR = Path(__file__).resolve().parents[1] / "languages"
+
+# Terminal name (without priority and leading underscores) -> token type. Matched by exact name
+# first, then by suffix (`LINE_COMMENT`, `BLOCK_COMMENT` -> Comment).
+_BY_NAME = (
+    ("COMMENT", Comment),
+    ("RAW_STRING", String),
+    ("SQSTRING", String.Single),
+    ("SQFIELD", Name.Variable),
+    ("QUOTED_NAME", Name.Variable),
+    ("STRING", String.Double),
+    ("REGEX", String.Regex),
+    ("MACRO", Name.Function),
+    ("TOKEN", Name.Variable),
+    ("FOREACH_TOKEN", Name.Variable),
+    ("PLACEHOLDER", Name.Variable),
+    ("PARAM", Name.Variable),
+    ("FIELD_REF", Name.Variable),
+    ("SAVED_SEARCH", Name.Function),
+    ("REFERENCE_LIST", Name.Variable),
+    ("VARIABLE", Name.Variable),
+    ("TIMESPAN", Number),
+    ("TYPED_LITERAL", String.Other),
+    ("DECIMAL", Number.Float),
+    ("HEX", Number.Hex),
+    ("NUMBER", Number),
+    ("INT", Number.Integer),
+)
+_WORD_LITERAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*~?$")
+_KEYWORD_REGEX = re.compile(r"^(?:\(\?i:([A-Za-z_]+)\)|([A-Za-z_]+))(?:\(\?[=!].*)?$")
+
+
+@dataclass
+class GrammarTokens:
+    keywords: list[str]  # case-sensitive words
+    keywords_ci: list[str]  # case-insensitive words
+    patterns: list[tuple[str, object]]  # (regex, token type), most specific first
+
+
+def _token_type(name: str):
+    bare = name.split(".")[0].lstrip("_")
+    for key, token in _BY_NAME:
+        if bare == key:
+            return token
+    for key, token in _BY_NAME:
+        if bare.endswith("_" + key) or bare.endswith(key):
+            return token
+    return None
+
+
+def grammar_tokens(key: str) -> GrammarTokens:
+    """What the Lark grammar of language `key` says about its tokens (never raises)."""
+    terminals = []
+    try:
+        text = (LANGUAGES_DIR / key / f"{key}.lark").read_text(encoding="utf-8")
+    except OSError:
+        return GrammarTokens([], [], [])
+    try:  # only the terminals are needed: compile the grammar without building parse tables
+        from lark.load_grammar import load_grammar
+
+        grammar, _files = load_grammar(text, key, [], False)
+        terminals = grammar.compile(["start"], set())[0]
+    except Exception:
+        try:
+            from lark import Lark
+
+            terminals = Lark(text, parser="lalr", lexer="contextual", keep_all_tokens=True).terminals
+        except Exception:  # a grammar being edited must never break the site build
+            terminals = []
+    words, words_ci, patterns = set(), set(), []
+    for terminal in terminals:
+        pattern = terminal.pattern
+        flags = set(getattr(pattern, "flags", ()) or ())
+        kind = getattr(pattern, "type", "")
+        value = getattr(pattern, "value", "")
+        if kind == "str":
+            if _WORD_LITERAL.match(value):
+                (words_ci if "i" in flags else words).add(value.rstrip("~") if value.endswith("~") else value)
+            continue
+        match = _KEYWORD_REGEX.match(value) if kind == "re" else None
+        if match and not flags - {"i"}:
+            word = match.group(1) or match.group(2)
+            (words_ci if match.group(1) or "i" in flags else words).add(word)
+            continue
+        token = _token_type(terminal.name)
+        if token is None or kind != "re":
+            continue
+        try:
+            if getattr(pattern, "min_width", 0) < 1:  # an empty match would stall the lexer
+                continue
+            regex = pattern.to_regexp()
+            re.compile(regex)
+        except Exception:
+            continue
+        patterns.append((terminal.name, regex, token, getattr(terminal, "priority", 0)))
+    # Comments first, then by grammar priority, then longer (more specific) patterns.
+    patterns.sort(key=lambda p: (p[2] is not Comment, -p[3], -len(p[1])))
+    return GrammarTokens(sorted(words), sorted(words_ci), [(regex, token) for _n, regex, token, _p in patterns])
+
+
+def _words_regex(words: list[str], insensitive: bool) -> str | None:
+    if not words:
+        return None
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    body = f"(?<![\\w.@$#-])(?:{alternation})(?![\\w-])"
+    return f"(?i:{body})" if insensitive else body
+
+
+_GENERIC = [
+    (r'"(?:[^"\\\n]|\\.)*"', String.Double),
+    (r"'(?:[^'\\\n]|\\.)*'", String.Single),
+    (r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[A-Za-z]*", Number),
+]
+
+
+def _make_lexer(key: str, class_name: str, name: str, aliases: list[str], filenames: list[str]) -> type:
+    tokens = grammar_tokens(key)
+    # Whitespace, plain names and punctuation are emitted as Text, which the HTML formatter writes
+    # without a <span>: pages stay small and the search indexer has fewer elements to parse.
+    rules: list[tuple] = [(r"\s+", Text)]
+    comment_and_string = [(r, t) for r, t in tokens.patterns if t in (Comment,) or t in String]
+    other = [(r, t) for r, t in tokens.patterns if (r, t) not in comment_and_string]
+    rules += comment_and_string or _GENERIC[:2]
+    for regex in (_words_regex(tokens.keywords, False), _words_regex(tokens.keywords_ci, True)):
+        if regex:
+            rules.append((regex, Keyword))
+    rules += other + _GENERIC[2:]
+    rules += [
+        (r"[A-Za-z_@#][\w.@#:-]*(?=\s*\()", Name.Function),
+        (r"[A-Za-z_@#$][\w.@#$\[\]{}-]*", Text),
+        (r"[=!<>~:+\-*%|&^]+", Operator),
+        (r"/", Operator),  # alone, so that a regex literal right after `=` is still seen
+        (r"[()\[\]{},;]", Text),
+        (r".", Text),
+    ]
+    attrs = {"name": name, "aliases": aliases, "filenames": filenames, "tokens": {"root": rules},
+             "url": "https://detections.example/", "__module__": __name__,
+             "__doc__": f"{name} queries; keywords and token shapes from tooling/languages/{key}/{key}.lark."}
+    return type(class_name, (RegexLexer,), attrs)
+
+
+# (language key, class name, display name, aliases, filename patterns)
+_SPECS = (
+    ("kql", "KqlLexer", "KQL (Kusto)", ["dac-kql"], ["*.kql"]),
+    ("spl", "SplLexer", "Splunk SPL", ["spl", "splunk"], ["*.spl"]),
+    ("eql", "EqlLexer", "Elastic EQL", ["eql"], ["*.eql"]),
+    ("aql", "AqlLexer", "QRadar AQL", ["aql", "qradar"], ["*.aql"]),
+    ("sumo", "SumoLexer", "Sumo Logic", ["sumo", "sumologic"], ["*.sumo"]),
+    ("yaral", "YaralLexer", "YARA-L", ["yaral", "yara-l"], ["*.yaral"]),
+    ("logscale", "LogScaleLexer", "LogScale CQL", ["logscale", "falcon-cql"], ["*.logscale"]),
+)
+
+KqlLexer = _make_lexer(*_SPECS[0])
+SplLexer = _make_lexer(*_SPECS[1])
+EqlLexer = _make_lexer(*_SPECS[2])
+AqlLexer = _make_lexer(*_SPECS[3])
+SumoLexer = _make_lexer(*_SPECS[4])
+YaralLexer = _make_lexer(*_SPECS[5])
+LogScaleLexer = _make_lexer(*_SPECS[6])
+
+__all__ = ["KqlLexer", "SplLexer", "EqlLexer", "AqlLexer", "SumoLexer", "YaralLexer", "LogScaleLexer"]
+LEXERS = {spec[0]: globals()[spec[1]] for spec in _SPECS}
+
+
+def register() -> None:
+    """Make the lexers findable by `pygments.lexers.get_lexer_by_name` (idempotent).
+
+    Adds entries to Pygments' built-in lexer table, which is what `get_lexer_by_name` consults
+    first; an alias Pygments already has is left alone.
+    """
+    import pygments.lexers as pl
+    from pygments.util import ClassNotFound
+
+    for class_name in __all__:
+        cls = globals()[class_name]
+        free = []
+        for alias in cls.aliases:
+            try:
+                pl.get_lexer_by_name(alias)
+            except ClassNotFound:
+                free.append(alias)
+        if free and class_name not in pl.LEXERS:
+            pl.LEXERS[class_name] = (__name__, cls.name, tuple(free), tuple(cls.filenames), ())
