@@ -1,10 +1,85 @@
-"""Splunk SPL: an LALR grammar (spl.lark) over Lark's contextual lexer.
+"""Splunk SPL: an LALR grammar (spl.lark) over Lark's contextual lexer, lint rules, tree helpers.
+
+Modules: `spl.lark` the grammar; `lint.py` the DAC420-DAC428 rules; `names.py` the commands and
+functions Splunk documents (data); `pcre.py` whether a regular expression compiles; `tree.py`
+helpers over the tree (`commands`, `command_name`, `filters`, `data_sources`).
 
 Dashboard tokens (`$name$`) parse as ordinary words/operands and are reported by a DAC401 lint rule.
 `SplLanguage` only changes how syntax errors are worded (parsing is `LarkLanguage`'s): "expected"
 comes from the parser state rather than the lexer, so keywords are included, listed once whatever
 their spelling (`by`/`BY`) and without the extras LALR state merging adds; token kinds get
 readable names; a quote, macro or comment that is never closed is said to be unterminated.
+
+The tree
+--------
+Lark `Tree`s and `Token`s; every tree has `.meta.line/.column` (`propagate_positions`), every
+token `.line/.column`, 1-based within the query. Keywords, `|`, brackets, commas and `=` of
+options are not kept. A node listed as "(>= 2)" exists only with two or more operands; with one
+the operand stands in its place. Tokens by type: WORD a bare search term or command argument
+(`*\\cmd.exe`, `a,`: a comma may stay attached); STRING `"..."` with its quotes; VALUE the value of
+a comparison or option; FIELD a field or function name in stats-like commands; NAME a field or
+function name in eval; SQFIELD `'quoted field'`; NUMBER; MACRO `` `name(args)` `` with backticks;
+TOKEN `$token$`; FOREACH_TOKEN `<<FIELD>>`; CMP_OP `= == != < <= > >=`; SUM_OP `+ - .`;
+MUL_OP `* / %`; TERM_DIRECTIVE `TERM(` / `CASE(`; COMMAND_NAME the name of any other command.
+
+Pipeline
+  start            -> pipeline
+  pipeline         -> base_search?, command...   (the base search, then each `| command`)
+  base_search      -> search expression (the implicit `search` before the first pipe)
+  command_pipeline -> command...                 (the `[...]` body of foreach / appendpipe)
+  subsearch        -> pipeline                   (`[ ... ]` in a search, an argument, an eval)
+
+Commands (the children of a pipeline; `tree.command_name(node)` gives the name)
+  search_cmd   -> search expression
+  where_cmd    -> expression
+  eval_cmd     -> assignment...
+  assignment   -> target (NAME | SQFIELD | STRING | TOKEN | FOREACH_TOKEN), expression
+  stats_cmd    -> stats_name (stats | eventstats | streamstats | sistats), item..., by_clause?
+  chart_cmd    -> chart_name (chart | timechart | sichart | sitimechart), item..., over_clause?,
+                  by_clause?
+  tstats_cmd   -> tstats_name (tstats | mstats), item..., from_clause?, tstats_where?, by_clause?
+                  (item: aggregation | option | MACRO)
+  aggregation  -> agg_name | agg_func, alias (FIELD | STRING)?   (`dc(user) AS users`)
+  agg_name     -> FIELD                       (`count` without parentheses)
+  agg_func     -> FIELD function, argument?   (argument: FIELD | STRING | MACRO | agg_eval)
+  agg_eval     -> expression                  (`count(eval(status>=500))`)
+  by_clause    -> field (FIELD | STRING | MACRO) or option (`span=1h`)...
+  over_clause  -> field
+  from_clause  -> option (`datamodel=Endpoint.Processes`) | FIELD
+  tstats_where -> search expression
+  option       -> FIELD name, value (VALUE | STRING | MACRO)      (`max_match=0`)
+  rex_cmd      -> option..., STRING regular expression, option...
+  rename_cmd   -> rename_pair...;  rename_pair -> old field, new field
+  nested_cmd   -> nested_name (foreach | appendpipe), argument..., command_pipeline
+  required_cmd -> required_name (table, fields, dedup, sort, lookup, inputlookup, join, append
+                  ... commands that need an argument), argument...
+  generic_cmd  -> COMMAND_NAME, argument...   (any other command)
+  macro_cmd    -> MACRO, argument...          (a macro standing for a command)
+  arguments of required/generic/macro/nested commands: WORD | STRING | MACRO | subsearch |
+  gen_compare (left, CMP_OP, right: `type=left`, `count>10`) | gen_group (argument... in `( )`)
+
+Search language (base search, `search`, tstats `where`)
+  search_and      -> operand... (>= 2)   implicit or explicit AND
+  search_or       -> operand... (>= 2)
+  search_negation -> operand             NOT
+  comparison      -> field (WORD | STRING), CMP_OP, value (VALUE | STRING | MACRO)
+  in_list         -> field, value...     `field IN (a, "b")`
+  term_directive  -> TERM_DIRECTIVE, search expression     `TERM(10.0.0.1)`
+  operands also: WORD and STRING (bare terms and phrases), MACRO, subsearch
+
+Expressions (eval, where, agg_eval)
+  xor_expr / or_expr / and_expr -> operand... (>= 2)
+  negation     -> operand                 NOT / not
+  compare      -> left, CMP_OP, right
+  like / not_like                -> left, pattern          (`x LIKE "a%"`)
+  in_expr / not_in_expr          -> left, arguments?       (`x IN ("a", "b")`)
+  sum_expr     -> operand, SUM_OP, operand ...  (>= 2; `.` concatenates)
+  product      -> operand, MUL_OP, operand ...  (>= 2)
+  sign         -> operand                 unary minus
+  call         -> NAME function, arguments?              (`if(a, b, c)`)
+  in_call / like_call -> arguments        (`in(x, "a")`, `like(x, "a%")`)
+  arguments    -> expression...
+  atoms: NAME (a field), SQFIELD, STRING, NUMBER, TOKEN, FOREACH_TOKEN, MACRO, subsearch
 """
 from __future__ import annotations
 
@@ -16,6 +91,7 @@ from lark import Token, Tree
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, describe_terminal, placeholder_rule
+from tooling.languages.spl.lint import RULES
 
 # Readable names for the grammar's terminals in "expected ..." messages.
 _TERMINAL_NAMES = {  # in the order they are listed
@@ -33,6 +109,7 @@ _TERMINAL_NAMES = {  # in the order they are listed
     "MUL_OP": "* / %",
     "FOREACH_TOKEN": "<<FIELD>>",
     "TOKEN": "a $token$",
+    "TERM_DIRECTIVE": "a TERM() or CASE() directive",
 }
 # Clause keywords of the stats family that a given member does not have.
 _STATS_CLAUSES = {"stats_name": {"from", "where", "over"}, "chart_name": {"from", "where"},
@@ -135,5 +212,5 @@ LANGUAGE = SplLanguage(
     "SPL",
     grammar=Path(__file__).with_name("spl.lark"),
     start="start",
-    lint_rules=(placeholder_rule("SPL", r"\$\w+\$", "dashboard token"),),
+    lint_rules=(placeholder_rule("SPL", r"\$\w+\$", "dashboard token"), *RULES),
 )
