@@ -3,15 +3,13 @@
     python benchmarks/validate_speed.py                 # N = 100 and 1,000
     python benchmarks/validate_speed.py --sizes 100 --repeat 3
 
-Each synthetic repository is built in a temporary folder from copies of the real packages under
-new ids (T9000, T9001, ...), validated cold (empty cache) and warm (cache filled by the previous run). Those ids are not in ATT&CK, so every copy carries DAC201/DAC603-style
-findings; the work per package (YAML, schema, seven parses) is the same as for a real one.
+Each synthetic repository (see synthetic.py) is validated cold (empty cache) and warm (the cache
+filled by the previous run).
 Times include interpreter start, as a user or a pre-commit hook sees them.
 """
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import subprocess
@@ -20,20 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def build_repository(target: Path, size: int) -> Path:
-    sources = sorted((ROOT / "detections").rglob("*.yml"))
-    texts = [s.read_text(encoding="utf-8") for s in sources]
-    for i in range(size):
-        new_id = f"T{9000 + i % 1000}" + (f".{i // 1000:03d}" if i >= 1000 else "")
-        text = re.sub(r"^id: .*$", f"id: {new_id}", texts[i % len(texts)], count=1, flags=re.MULTILINE)
-        text = re.sub(r"^title: (.*)$", rf"title: \1 {i}", text, count=1, flags=re.MULTILINE)
-        folder = target / "detections" / new_id.split(".")[0]
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{new_id}.yml").write_text(text, encoding="utf-8")
-    return target / "detections"
+from synthetic import ROOT, build_repository  # benchmarks run as scripts: this folder is on sys.path
 
 
 def wall(args: list[str], repeat: int, cwd: Path = ROOT, command: list[str] | None = None,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from pygments.lexers import get_lexer_by_name
-from pygments.token import Comment, Error, Keyword, String
+from pygments.token import Comment, Error, Keyword, Name, String
 
 from tooling.languages import LANGUAGES
 from tooling.package import iter_package_files, load_package
@@ -71,3 +71,13 @@ def test_unreadable_grammar_gives_an_empty_token_set(monkeypatch, tmp_path):
     (tmp_path / "spl").mkdir()
     (tmp_path / "spl" / "spl.lark").write_text("start: ???", encoding="utf-8")
     assert lexers.grammar_tokens("spl").patterns == []
+
+
+def test_sigma_yaml_lexer_marks_keys_and_keeps_the_text():
+    lexers.register()
+    text = ("title: 'a: b' # note\ndetection:\n    sel:\n        CommandLine|contains:\n        - \"x\"\n"
+            "    condition: sel\n")
+    tokens = list(get_lexer_by_name("dac-yaml").get_tokens(text))
+    assert "".join(v for _, v in tokens) == text
+    keys = [v for t, v in tokens if t in Name.Tag]
+    assert keys == ["title", "detection", "sel", "CommandLine|contains", "condition"]

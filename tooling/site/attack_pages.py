@@ -97,7 +97,8 @@ def render_matrix(catalog: Catalog) -> str:
     parents = sorted((t for t in live if t.parent is None), key=lambda t: t.name.lower())
     covered_ids = {e.id for e in catalog.entries if e.id}
     known_ids = {t.id for t in live}
-    lines = ["---", 'title: "ATT&CK coverage matrix"', "---", "", "# ATT&amp;CK coverage matrix", "",
+    lines = ["---", 'title: "ATT&CK coverage matrix"', "hide:", "  - navigation", "  - toc", "---", "",
+             "# ATT&amp;CK coverage matrix", "",
              f"Every technique of ATT&amp;CK Enterprise {data.version} ({len(parents)} techniques, "
              f"{len(live) - len(parents)} sub-techniques), by tactic. "
              f"{len(covered_ids & known_ids)} of them have a detection package. Open a technique to see its "

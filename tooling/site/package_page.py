@@ -188,9 +188,9 @@ def _sigma(entry: Entry) -> list[str]:
              "vendor-neutral Sigma form, so that it can be deployed on any SIEM. The same logic ships above "
              f"as native queries for {md_text(labels)}. In Sigma terms, this detection targets the following "
              "logsource:", "",
-             fence(sigma_logsource_yaml(entry), "yaml"), "",
+             fence(sigma_logsource_yaml(entry), "dac-yaml"), "",
              "The complete Sigma rule, as `dac export sigma` writes it:", "",
-             fence(sigma_rule_yaml(entry), "yaml"), ""]
+             fence(sigma_rule_yaml(entry), "dac-yaml"), ""]
     if entry.id:
         search = ("https://github.com/search?type=code&q=repo%3ASigmaHQ%2Fsigma+attack."
                   + entry.id.lower())

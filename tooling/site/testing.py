@@ -45,7 +45,7 @@ def _samples_table(events: list) -> list[str]:
         import yaml
         text = yaml.safe_dump([{text_of(k): v for k, v in e.items()} for e in events], sort_keys=False,
                               allow_unicode=True, default_flow_style=False)
-        return [fence(text, "yaml"), ""]
+        return [fence(text, "dac-yaml"), ""]
     rows = [[_cell(event.get(c)) if c in event else "&mdash;" for c in columns] for event in events]
     return [_table([h(c) for c in columns], rows), ""]
 
