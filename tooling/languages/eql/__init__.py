@@ -1,21 +1,70 @@
-"""Elastic Event Query Language (EQL): event queries, sequences, samples and pipes.
+'''Elastic Event Query Language (EQL): event queries, sequences, samples and pipes.
 
 The grammar (`eql.lark`) follows the Elasticsearch EQL syntax reference and is parsed LALR(1)
-with Lark's contextual lexer. This module only adds clearer syntax-error messages:
+with Lark's contextual lexer. This module adds clearer syntax-error messages (terminals described
+in words; single quotes, `?"raw"` strings and `=` for `==` named directly), node positions, and
+the lint rules of `lint.py` (DAC430-DAC438).
 
-- terminals are described in words ("a value", "a comparison"), and a few common mistakes from
-  other dialects (single quotes, `?"raw"` strings, `=` for `==`) are named directly.
+The tree
+--------
+`result.tree` is a `lark.Tree`. Every node has `meta.line`/`meta.column` (1-based, where the node
+starts: a keyword, a bracket or its first operand) and `meta.end_line`/`meta.end_column`; tokens
+(`lark.Token`) carry `line`, `column` and `type`. Keywords and punctuation are not children.
+Parentheses are not nodes: `(a or b)` is the `or_` node itself, which starts at `a`.
 
-Positions are not propagated into the tree: nothing reads them and parsing is faster without.
-"""
+Queries
+
+- `start`: the query node, then one `pipe` per `|` stage.
+- `event_query`: a plain query; holds one `event_filter`.
+- `event_filter`: `category`, then the condition (any condition node below).
+- `category`: one token, the data source: `ANY` (`any`), `NAME` (`process`), `STRING` or
+  `RAW_STRING` (a quoted category).
+- `sequence`: optional `join_keys` (`sequence by ...`), optional `maxspan`, `sequence_stages`,
+  optional `until`. Its position is the `sequence` keyword.
+- `maxspan`: `INT` and `TIME_UNIT` tokens (`with maxspan=5m` -> `5`, `m`).
+- `sequence_stages`: the stages in order, each a `plain_stage` (`subquery`, optional `join_keys`)
+  or a `repeated_stage` (`subquery`, optional `join_keys`, the `INT` of `with runs=N`).
+- `subquery`: `[ ... ]`, holds one `event_filter`; `missing_subquery`: the same for `![ ... ]`
+  (a missing-event stage). Position: the opening bracket.
+- `until`: `subquery`, optional `join_keys`.
+- `sample`: optional `join_keys`, then two or more `sample_filter` (`subquery`, optional
+  `join_keys`).
+- `join_keys`: the key expressions of one `by` (usually `field` nodes).
+- `pipe`: the command `NAME` token (`head`, `tail`, `filter`, `unique`, ...), then its arguments.
+
+Conditions (every filter is field / operator / value(s))
+
+- `or_`, `and_`: two operands (left-nested: `a and b and c` is `and_(and_(a, b), c)`).
+- `not_`: one operand.
+- `comparison`: left operand, `COMPARE` token (`==`, `!=`, `<`, `<=`, `>`, `>=`), right operand.
+- `match`: left operand, `MATCH_OP` token (`:`, `like`, `like~`, `regex`, `regex~`), then one
+  literal token or a `literal_list` of literal tokens.
+- `in_` / `not_in`: left operand, `IN_OP` token (`in`, `in~`), `value_list` of expressions.
+- `arithmetic`: left operand, `ADD_OP` or `MUL_OP` token, right operand; `sign`: `ADD_OP`, operand.
+- `call`: the function name token (`NAME`, or `INSENSITIVE_NAME` for `name~`), then one child per
+  argument.
+- `field`: one `NAME` or `FIELD` token holding the whole path (`process.parent.name`,
+  `?process.args[0]`, `` a.`b c` ``).
+- Literals are tokens, not nodes: `STRING` (`"..."`, with its quotes and escapes as written),
+  `RAW_STRING` (`"""..."""`), `INT`, `DECIMAL`, `TRUE`, `FALSE`, `NULL`.
+
+Positions cost little: Lark's own position propagation made the corpus ~50% slower; `_Span`, a
+lean replacement installed on the built parser, sets start and end only (~20%).
+'''
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
+import threading
+from functools import cached_property
+
+from lark import Token, Tree
+
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+from tooling.languages.eql.lint import INDEXED, RULES, remember
 
 # Tokens that can start an operand, summarised as one phrase when most of them are expected.
 _VALUE_STARTS = ("NAME", "FIELD", "INSENSITIVE_NAME", "STRING", "RAW_STRING", "INT", "DECIMAL",
@@ -59,7 +108,66 @@ def _keyword(name: str) -> str | None:
     return None
 
 
+_collected = threading.local()  # the INDEXED nodes of the query being parsed, per thread
+
+
+class _Span:
+    """Sets a new node's start (first child) and end (last child), as Lark's PropagatePositions
+    does but without its container bookkeeping, which costs twice as much. For the node kinds the
+    lint rules read (`collect`), it also records the node, so linting needs no second walk."""
+
+    __slots__ = ("build", "collect")
+
+    def __init__(self, build, collect: bool):
+        self.build = build
+        self.collect = collect
+
+    def __call__(self, children):
+        node = self.build(children)
+        # a node returned by an inlined `?rule` already has its meta (every new node gets one)
+        if type(node) is Tree and node._meta is None:
+            meta = node.meta
+            for child in children:
+                source = child if type(child) is Token else getattr(child, "_meta", None)
+                if source is not None and hasattr(source, "line"):
+                    meta.line, meta.column = source.line, source.column
+                    meta.start_pos, meta.empty = source.start_pos, False
+                    break
+            for child in reversed(children):
+                source = child if type(child) is Token else getattr(child, "_meta", None)
+                if source is not None and hasattr(source, "end_line"):
+                    meta.end_line, meta.end_column = source.end_line, source.end_column
+                    meta.end_pos = source.end_pos
+                    break
+            if self.collect:
+                _collected.nodes.append(node)
+        return node
+
+
 class EqlLanguage(LarkLanguage):
+    @cached_property
+    def parser(self):
+        parser = super().parser
+        try:  # swap Lark's position wrappers for _Span; if Lark's internals differ, keep Lark's
+            from lark.parse_tree_builder import PropagatePositions
+
+            callbacks = parser.parser.parser.parser.callbacks
+            for rule, callback in list(callbacks.items()):
+                if isinstance(callback, PropagatePositions) and callback.node_filter is None:
+                    name = rule.alias or rule.origin.name
+                    callbacks[rule] = _Span(callback.node_builder, name in INDEXED)
+        except Exception:  # pragma: no cover - depends on the Lark version
+            pass
+        return parser
+
+    def _parse(self, text: str):
+        nodes = _collected.nodes = []
+        tree, errors = super()._parse(text)
+        if tree is not None and not errors:
+            remember(tree, nodes)
+        _collected.nodes = []
+        return tree, errors
+
     def _syntax_error(self, exc, text: str) -> Diagnostic:
         try:
             return self._explain(exc, text)
@@ -92,7 +200,12 @@ class EqlLanguage(LarkLanguage):
             return ""
         terminals = {t.name: t.pattern for t in self.parser.terminals}
         phrases: list[str] = []
-        if {"NAME", "FIELD", "STRING", "LPAR"} <= names:
+        if names == {"NAME"}:  # only after '|'
+            return "; expected a pipe command (head, tail, ...)"
+        if {"ANY", "NAME", "STRING"} <= names and "FIELD" not in names:
+            phrases.append("an event category (a name such as process, 'any', or a quoted string)")
+            names -= {"ANY", "NAME", "STRING", "RAW_STRING"}
+        elif {"NAME", "FIELD", "STRING", "LPAR"} <= names:
             phrases.append("a value (field, literal, function call or '(')")
             names -= set(_VALUE_STARTS)
         elif set(_LITERALS) <= names:
@@ -113,6 +226,7 @@ LANGUAGE = EqlLanguage(
     "EQL",
     grammar=Path(__file__).with_name("eql.lark"),
     start="start",
-    propagate_positions=False,
+    propagate_positions=True,
     maybe_placeholders=False,
+    lint_rules=RULES,
 )
