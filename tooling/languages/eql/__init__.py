@@ -60,10 +60,9 @@ from typing import Iterable
 import threading
 from functools import cached_property
 
-from lark import Token, Tree
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+from tooling.languages.base import LarkLanguage, add_positions, describe_terminal, position_of
 from tooling.languages.eql.lint import INDEXED, RULES, remember
 
 # Tokens that can start an operand, summarised as one phrase when most of them are expected.
@@ -111,53 +110,16 @@ def _keyword(name: str) -> str | None:
 _collected = threading.local()  # the INDEXED nodes of the query being parsed, per thread
 
 
-class _Span:
-    """Sets a new node's start (first child) and end (last child), as Lark's PropagatePositions
-    does but without its container bookkeeping, which costs twice as much. For the node kinds the
-    lint rules read (`collect`), it also records the node, so linting needs no second walk."""
-
-    __slots__ = ("build", "collect")
-
-    def __init__(self, build, collect: bool):
-        self.build = build
-        self.collect = collect
-
-    def __call__(self, children):
-        node = self.build(children)
-        # a node returned by an inlined `?rule` already has its meta (every new node gets one)
-        if type(node) is Tree and node._meta is None:
-            meta = node.meta
-            for child in children:
-                source = child if type(child) is Token else getattr(child, "_meta", None)
-                if source is not None and hasattr(source, "line"):
-                    meta.line, meta.column = source.line, source.column
-                    meta.start_pos, meta.empty = source.start_pos, False
-                    break
-            for child in reversed(children):
-                source = child if type(child) is Token else getattr(child, "_meta", None)
-                if source is not None and hasattr(source, "end_line"):
-                    meta.end_line, meta.end_column = source.end_line, source.end_column
-                    meta.end_pos = source.end_pos
-                    break
-            if self.collect:
-                _collected.nodes.append(node)
-        return node
+def _index(name: str):
+    """Lint rules read only some node kinds: record those as the parser builds them."""
+    return (lambda node: _collected.nodes.append(node)) if name in INDEXED else None
 
 
 class EqlLanguage(LarkLanguage):
     @cached_property
     def parser(self):
-        parser = super().parser
-        try:  # swap Lark's position wrappers for _Span; if Lark's internals differ, keep Lark's
-            from lark.parse_tree_builder import PropagatePositions
-
-            callbacks = parser.parser.parser.parser.callbacks
-            for rule, callback in list(callbacks.items()):
-                if isinstance(callback, PropagatePositions) and callback.node_filter is None:
-                    name = rule.alias or rule.origin.name
-                    callbacks[rule] = _Span(callback.node_builder, name in INDEXED)
-        except Exception:  # pragma: no cover - depends on the Lark version
-            pass
+        parser = LarkLanguage.parser.func(self)
+        add_positions(parser, _index)
         return parser
 
     def _parse(self, text: str):
@@ -226,7 +188,7 @@ LANGUAGE = EqlLanguage(
     "EQL",
     grammar=Path(__file__).with_name("eql.lark"),
     start="start",
-    propagate_positions=True,
+    propagate_positions=False,  # add_positions is cheaper
     maybe_placeholders=False,
     lint_rules=RULES,
 )

@@ -81,10 +81,10 @@ from typing import Iterable
 
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+from tooling.languages.base import LarkLanguage, add_positions, describe_terminal, position_of
 from tooling.languages.kql import lint
 from tooling.languages.kql.columns import where_on_dropped_column
-from tooling.languages.kql.tree import add_positions, mark_sources
+from tooling.languages.kql.tree import mark_sources
 
 # Brackets nested deeper than this are not a hand-written detection (real queries stay under
 # 20); parsing them costs time for nothing, so they get DAC302 like an oversized query.

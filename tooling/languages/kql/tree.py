@@ -31,46 +31,6 @@ def _meta_of(token: Token) -> Meta:
     return meta
 
 
-def add_positions(parser) -> None:
-    """Give every tree node `.meta` positions, at a quarter of the cost of Lark's
-    `propagate_positions`: each rule callback of the LALR parser is wrapped to copy the start of
-    its first child (token or node) and the end of its last. Keywords and punctuation count,
-    so a stage starts at its keyword (`where`) and a `paren` at its `(`.
-    """
-    callbacks = parser.parser.parser.parser.callbacks
-    for rule, builder in list(callbacks.items()):
-        callbacks[rule] = _positioned(builder)
-
-
-def _positioned(builder):
-    def build(children):
-        result = builder(children)
-        if type(result) is Tree and result._meta is None:
-            first = last = None
-            for child in children:
-                if type(child) is Token:
-                    first = child
-                    break
-                if type(child) is Tree and child._meta is not None:
-                    first = child._meta
-                    break
-            for child in reversed(children):
-                if type(child) is Token:
-                    last = child
-                    break
-                if type(child) is Tree and child._meta is not None:
-                    last = child._meta
-                    break
-            if first is not None and last is not None:
-                meta = Meta()
-                meta.empty = False
-                meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
-                meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos
-                result._meta = meta
-        return result
-    return build
-
-
 def name_of(node) -> str | None:
     """The name a NAME token or a `bracket_name` node spells, else None."""
     if isinstance(node, Token):
