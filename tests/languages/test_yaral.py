@@ -116,7 +116,8 @@ VALID_EVENTS = [
     'net.ip_in_range_cidr(all $e.principal.ip, "192.0.2.0/24")',
     're.regex(any $e.about.hostname, `^srv-[0-9]+$`)',
     'not all $e.principal.ip = "203.0.113.9"',
-    '$d.detection.detection.outcomes["hostname"] = $host\n    $d.detection.detection.rule_name = /Brute Force/',
+    # (the condition is `$e`, so the detection variable is `$e` too: `$d` would be DAC460)
+    '$e.detection.detection.outcomes["hostname"] = $host\n    $e.detection.detection.rule_name = /Brute Force/',
     '$e.about[1].hostname = "bob"',
     '($e.network.sent_bytes + 1) * 2 > 4096',
     '((re.regex($e.target.url, `/wp-admin/`)) or $e.target.port = 8080)',
@@ -133,7 +134,8 @@ VALID_EVENTS = [
 def test_valid_events_predicates(yaral, events):
     result = yaral.parse(rule(events))
     assert result.ok, result.diagnostics
-    assert result.diagnostics == []
+    # a placeholder bound once and used nowhere else is only an info note (DAC466)
+    assert [d for d in result.diagnostics if d.code != "DAC466"] == []
 
 
 VALID_RULES = [
@@ -309,7 +311,7 @@ def test_error_for_missing_window_duration(yaral):
     query = 'rule r {\n  meta:\n  events:\n    $e.x = $h\n  match:\n    $h over\n  condition:\n    $e\n}'
     d = first_error(yaral, query)
     assert (d.code, d.line, d.column) == ("DAC301", 7, 3)
-    assert "expected duration" in d.message
+    assert "expected a duration such as 10m" in d.message
 
 
 def test_error_for_dangling_rule_at_end_of_query(yaral):
@@ -318,14 +320,14 @@ def test_error_for_dangling_rule_at_end_of_query(yaral):
     # reported at the end of the text (after 'rule'), asking for the rule's name
     last_line = query.rstrip().split("\n")[-1]
     assert (d.line, d.column) == (query.rstrip().count("\n") + 1, len(last_line) + 1)
-    assert "unexpected end of query" in d.message and "expected name" in d.message
+    assert "unexpected end of query" in d.message and "expected a name" in d.message
 
 
 def test_error_for_missing_events_section(yaral):
     d = first_error(yaral, 'rule r {\n  meta:\n  condition:\n    $e\n}')
     assert (d.line, d.column) == (3, 3)
     # a meta key (a name) or the events section could come next
-    assert d.message == "YARA-L syntax error: unexpected 'condition'; expected name or 'events'"
+    assert d.message == "YARA-L syntax error: unexpected 'condition'; expected a name or 'events'"
 
 
 def test_error_for_keyword_as_variable_name(yaral):

@@ -3,11 +3,63 @@
 The grammar (`yaral.lark`) is LALR with Lark's contextual lexer; see the comments there for the
 design. A query is one or more complete `rule name { ... }` blocks.
 
-`YaralLanguage` only refines syntax errors (parsing itself is the base class's):
+Parse tree
+----------
+`parse(text).tree` is a Lark `Tree`. Every node carries `meta.line/column/end_line/end_column`
+(1-based, within the query; filled by `analysis.add_positions` after the parse, which is much
+cheaper than Lark's `propagate_positions`); every token carries `line/column` and its `type`.
+
+Nodes (children in order; `?` optional; tokens in CAPITALS):
+
+- `start`: one `rule` per rule block.
+- `rule`: NAME (the rule name), then `meta_section`?, `events_section`, `match_section`?,
+  `outcome_section`?, `condition_section`, `options_section`?.
+- `meta_section`: `meta_entry`*; `meta_entry`: NAME (key), value (STRING, RAW_STRING, NUMBER,
+  TRUE or FALSE).
+- `events_section`: the predicates, each an expression below (juxtaposed predicates are and-ed).
+- Boolean expressions (events, `if(...)` conditions): `or_expr` / `and_expr` (two or more
+  operands), `not_` (one operand), and the predicates:
+  - `comparison`: left operand, `comparator` (its one token: `=`, `!=`, `<`, `<=`, `>`, `>=`),
+    right operand (an operand, REGEX literal or `array`), NOCASE?. A filter is a comparison of a
+    `field` with a value, a placeholder binding one with a VARIABLE on either side, a join one
+    with fields of two event variables on both sides.
+  - `membership`: operand, REGEX_KW or CIDR_KW?, REFERENCE_LIST (`in %list`,
+    `in regex %list`, `in cidr %list`).
+  - `bool_call`: `call`, NOCASE? (e.g. `re.regex($e.f, `...`) nocase`).
+- Operands: `field` (one FIELD token, `$e.principal.hostname`: the event variable is the part
+  before the first dot), `indexed_field` (FIELD or VARIABLE, then `index` (`["key"]`, `[0]`) and
+  NAME path parts), `quantified` (ANY or ALL, FIELD or VARIABLE), `call`, VARIABLE (a
+  placeholder, or an outcome variable in outcome/condition), COUNT_VARIABLE (`#e`),
+  REFERENCE_LIST (a data-table column), literals (STRING, RAW_STRING, NUMBER, TRUE, FALSE,
+  NULL), `arith` (operand, `add_op`, operand, ...) and `term` (operand, `mul_op`, operand, ...).
+- `call`: FUNCTION_NAME (`re.regex`, `strings.to_lower`) or NAME (`max`, `if`), then the
+  arguments in order (any expression, REGEX, `array`, or `named_argument`: NAME or
+  FUNCTION_NAME, value). `f()` has a single `None` argument slot. `array`: its elements.
+- `match_section`: the keys (VARIABLE tokens; FIELD in search-style text), then a window:
+  `hop_or_sliding_window` (DURATION, `pivot`?; `pivot`: BEFORE or AFTER, VARIABLE) or
+  `tumbling_window` (DURATION).
+- `outcome_section`: `outcome_assignment`*; `outcome_assignment`: VARIABLE, expression.
+- `condition_section`: one expression of `cond_or` / `cond_and` / `not_` over `exists`
+  (VARIABLE: `$e`), `absent` (VARIABLE: `!$e`), `comparison` (`#e > 5`, `$risk > 50`) and
+  `bool_call`.
+- `options_section`: `option_entry`*; `option_entry`: NAME, value (literal or DURATION).
+
+`analysis.analyze(tree)` turns the tree into one `RuleInfo` per rule: name, meta, every events
+predicate as kind (filter / binding / join / membership / call) with its event variable(s),
+field, operator, values and nocase; placeholders and their occurrences; match keys, window and
+pivot; outcome assignments; condition terms; calls with arguments; regular expressions; options.
+
+Lint rules (DAC460-DAC468) are in `lint.py`; their documentation in
+`tooling/diagnostics/lint/yaral.py`.
+
+Syntax errors
+-------------
+`YaralLanguage` refines the base class's messages:
 - the "expected" set is asked from Lark's interactive parser, which is exact where the LALR
   table's merged lookaheads are not;
 - twenty-odd operand or operator terminals are folded into "an expression" / "an operator", so
-  that the concrete alternatives (`')'`, `'}'`, a section name) stay visible;
+  that the concrete alternatives (`')'`, `'}'`, a section name) stay visible; the remaining
+  terminals get words ("a variable", "a field path", "a duration such as 10m", ...);
 - a keyword used as a variable name (`$outcome`) and an unterminated string get their own words.
 """
 from __future__ import annotations
@@ -18,6 +70,8 @@ from typing import Iterable
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, describe_terminal
+from tooling.languages.yaral.analysis import add_positions
+from tooling.languages.yaral.lint import LINT_RULES
 
 # Terminals that can start an operand or a predicate.
 _EXPRESSION_STARTS = frozenset({
@@ -34,19 +88,39 @@ _OPERATORS = frozenset({
 _RESERVED = re.compile(
     r"[$#]((?i:rule|meta|match|over|events|condition|outcome|options|and|or|not|nocase|in|regex|"
     r"cidr|before|after|all|any|if|max|min|sum|array|array_distinct|count|count_distinct|is|null))\b")
+# Words for the terminals that are not literal strings (Lark's names are not the user's words).
+_WORDS = {
+    "NAME": "a name",
+    "FIELD": "a field path ($e.field)",
+    "VARIABLE": "a variable ($name)",
+    "COUNT_VARIABLE": "a count (#name)",
+    "FUNCTION_NAME": "a function name",
+    "REFERENCE_LIST": "a reference list (%name)",
+    "DURATION": "a duration such as 10m",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "RAW_STRING": "a raw string",
+    "REGEX": "a regex (/.../)",
+}
 # Sections in the order a rule lists them, so messages name them in that order too.
 _SECTION_ORDER = {f"'{name}'": i for i, name in enumerate(
     ("meta", "events", "match", "outcome", "condition", "options"))}
 
 
 class YaralLanguage(LarkLanguage):
+    def _parse(self, text: str):
+        tree, errors = super()._parse(text)
+        if tree is not None:
+            add_positions(tree)
+        return tree, errors
+
     def _expected(self, names: Iterable[str]) -> str:
         names = {n for n in names if n != "$END"}
         if not names:
             return ""
         groups: list[str] = []
         # Fold only real sets of alternatives: a lone `-` or `(` is worth naming as itself.
-        if len(names & _OPERATORS) >= 3 and names & {"EQUAL", "_AND"}:
+        if len(names & _OPERATORS) >= 3:
             groups.append("an operator")
             names -= _OPERATORS
         if len(names & _EXPRESSION_STARTS) >= 3 and names & {"FIELD", "STRING"}:
@@ -54,7 +128,7 @@ class YaralLanguage(LarkLanguage):
             groups.append("an expression" if "FIELD" in names else "a value (string, number, true or false)")
             names -= _EXPRESSION_STARTS
         terminals = {t.name: t.pattern for t in self.parser.terminals}
-        described = sorted({describe_terminal(n, terminals.get(n)) for n in names},
+        described = sorted({_WORDS.get(n) or describe_terminal(n, terminals.get(n)) for n in names},
                            key=lambda d: (_SECTION_ORDER.get(d, -1), d))
         items = described + groups
         if len(items) > 8:
@@ -92,6 +166,7 @@ LANGUAGE = YaralLanguage(
     "YARA-L",
     grammar=Path(__file__).with_name("yaral.lark"),
     start="start",
+    lint_rules=LINT_RULES,
     # Diagnostics come from Lark's exceptions, whose tokens carry line/column anyway; not
     # propagating positions to every tree node cuts the median parse time by about a quarter.
     propagate_positions=False,
