@@ -43,8 +43,8 @@ rule brute_force_then_process {
 def test_tree_nodes_and_positions(yaral):
     tree = yaral.parse(REPRESENTATIVE).tree
     rule_node = tree.children[0]
-    # a node starts at its first kept token: the keyword `rule` is dropped, so the name (column 6)
-    assert rule_node.data == "rule" and (rule_node.meta.line, rule_node.meta.column) == (2, 6)
+    # a node starts at its first token, keywords included: `rule` at column 1
+    assert rule_node.data == "rule" and (rule_node.meta.line, rule_node.meta.column) == (2, 1)
     assert rule_node.children[0] == "brute_force_then_process"
     sections = [c.data for c in rule_node.children[1:]]
     assert sections == ["meta_section", "events_section", "match_section", "outcome_section",

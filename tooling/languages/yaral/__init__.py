@@ -6,7 +6,7 @@ design. A query is one or more complete `rule name { ... }` blocks.
 Parse tree
 ----------
 `parse(text).tree` is a Lark `Tree`. Every node carries `meta.line/column/end_line/end_column`
-(1-based, within the query; filled by `analysis.add_positions` after the parse, which is much
+(1-based, within the query; set as the parser builds each node by `base.add_positions`, much
 cheaper than Lark's `propagate_positions`); every token carries `line/column` and its `type`.
 
 Nodes (children in order; `?` optional; tokens in CAPITALS):
@@ -65,12 +65,12 @@ Syntax errors
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal
-from tooling.languages.yaral.analysis import add_positions
+from tooling.languages.base import LarkLanguage, add_positions, describe_terminal
 from tooling.languages.yaral.lint import LINT_RULES
 
 # Terminals that can start an operand or a predicate.
@@ -108,11 +108,11 @@ _SECTION_ORDER = {f"'{name}'": i for i, name in enumerate(
 
 
 class YaralLanguage(LarkLanguage):
-    def _parse(self, text: str):
-        tree, errors = super()._parse(text)
-        if tree is not None:
-            add_positions(tree)
-        return tree, errors
+    @cached_property
+    def parser(self):
+        parser = LarkLanguage.parser.func(self)
+        add_positions(parser)
+        return parser
 
     def _expected(self, names: Iterable[str]) -> str:
         names = {n for n in names if n != "$END"}

@@ -21,7 +21,6 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from lark import Token, Tree
-from lark.tree import Meta
 
 # Functions whose second argument is a regular expression (RE2 syntax).
 REGEX_FUNCTIONS = frozenset({"re.regex", "re.capture", "re.replace"})
@@ -148,36 +147,6 @@ class RuleInfo:
 
 
 # ---- positions ------------------------------------------------------------------------------
-
-def add_positions(tree: Tree) -> None:
-    """Give every tree node line/column/start_pos and end_line/end_column/end_pos from its first
-    and last tokens, like Lark's `propagate_positions` at about a sixth of its cost."""
-    order = [tree]
-    index = 0
-    while index < len(order):  # breadth-first list: parents before children
-        for child in order[index].children:
-            if type(child) is Tree:
-                order.append(child)
-        index += 1
-    for node in reversed(order):  # children before parents
-        first = last = None
-        for child in node.children:
-            kind = type(child)
-            if kind is Token:
-                if first is None:
-                    first = child
-                last = child
-            elif kind is Tree and child._meta is not None:
-                if first is None:
-                    first = child._meta
-                last = child._meta
-        if first is not None:
-            meta = Meta()
-            meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
-            meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos
-            meta.empty = False
-            node._meta = meta
-
 
 def position(item: Any) -> Pos:
     """1-based position of a token or tree node (its first token); (1, 1) when unknown."""
