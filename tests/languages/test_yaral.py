@@ -134,7 +134,7 @@ VALID_EVENTS = [
 def test_valid_events_predicates(yaral, events):
     result = yaral.parse(rule(events))
     assert result.ok, result.diagnostics
-    # a placeholder bound once and used nowhere else is only an info note (DAC466)
+    # valid syntax; a placeholder bound once and used nowhere else is a lint warning (DAC466)
     assert [d for d in result.diagnostics if d.code != "DAC466"] == []
 
 

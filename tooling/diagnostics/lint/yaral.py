@@ -87,7 +87,7 @@ CODES: list[Code] = [
          _rule(_LOGIN + "\n$user = $e.target.user.userid", match="$user over 48h", condition="#e > 5"),
          "Use a window between 1m and 48h. For longer baselines, use a scheduled rule over a "
          "summary, or entity-graph / first-seen context instead of one wide window."),
-    Code("DAC466", "unused-placeholder", INFO,
+    Code("DAC466", "unused-placeholder", W,
          "A placeholder is bound once in events and used nowhere else.",
          "A placeholder does something only when it is used: to join events (bound twice), as a "
          "match key, or in outcome or condition. Bound once and never used, `$host = "
