@@ -199,7 +199,7 @@ def test_missing_operand_at_end_points_after_last_token(sumo):
     d = _only_error(sumo.parse(query))
     assert (d.code, d.line, d.column) == ("DAC301", 2, 17)
     assert "unexpected end of query" in d.message
-    assert "name" in d.message and "'('" in d.message
+    assert "a value (field, number, string, function call or '(')" in d.message
 
 
 def test_unclosed_parenthesis_expects_close(sumo):
