@@ -137,21 +137,28 @@ class LarkLanguage(Language):
 
     def __init__(self, key: str, name: str, grammar: Path, start: str = "start",
                  lint_rules: Sequence[LintRule] = (), lexer: str = "contextual",
-                 preprocess: Callable[[str], str] | None = None, **lark_options: Any):
+                 preprocess: Callable[[str], str] | None = None,
+                 positions: Callable[[str], Callable | None] | bool = False, **lark_options: Any):
+        """`positions`: True (or a per-rule-name node hook, see `add_positions`) gives every node
+        positions the cheap way instead of Lark's `propagate_positions`."""
         super().__init__(key, name, lint_rules)
         self.grammar = grammar
         self.start = start
         self.lexer = lexer
         self.preprocess = preprocess
+        self.positions = positions
         self.lark_options = lark_options
 
     @cached_property
     def parser(self):
         from lark import Lark
 
-        options = {"propagate_positions": True, "cache": True, **self.lark_options}
-        return Lark(self.grammar.read_text(encoding="utf-8"), parser="lalr", lexer=self.lexer,
-                    start=self.start, **options)
+        defaults = {"propagate_positions": not self.positions, "cache": True}
+        parser = Lark(self.grammar.read_text(encoding="utf-8"), parser="lalr", lexer=self.lexer,
+                      start=self.start, **{**defaults, **self.lark_options})
+        if self.positions:
+            add_positions(parser, self.positions if callable(self.positions) else None)
+        return parser
 
     def _parse(self, text: str):
         from lark.exceptions import UnexpectedInput

@@ -58,11 +58,10 @@ from pathlib import Path
 from typing import Iterable
 
 import threading
-from functools import cached_property
 
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, add_positions, describe_terminal, position_of
+from tooling.languages.base import LarkLanguage, describe_terminal, position_of
 from tooling.languages.eql.lint import INDEXED, RULES, remember
 
 # Tokens that can start an operand, summarised as one phrase when most of them are expected.
@@ -116,12 +115,6 @@ def _index(name: str):
 
 
 class EqlLanguage(LarkLanguage):
-    @cached_property
-    def parser(self):
-        parser = LarkLanguage.parser.func(self)
-        add_positions(parser, _index)
-        return parser
-
     def _parse(self, text: str):
         nodes = _collected.nodes = []
         tree, errors = super()._parse(text)
@@ -188,7 +181,7 @@ LANGUAGE = EqlLanguage(
     "EQL",
     grammar=Path(__file__).with_name("eql.lark"),
     start="start",
-    propagate_positions=False,  # add_positions is cheaper
+    positions=_index,  # cheaper than Lark's propagate_positions
     maybe_placeholders=False,
     lint_rules=RULES,
 )
