@@ -23,6 +23,7 @@ MAX_DEPTH = 32
 MAX_VALUES = 100_000
 
 Pointer = tuple  # a path into the document: keys (str) and indexes (int)
+SUMMARY_KEYS = ("id", "title", "related", "suppressions")
 
 _CORE = "tag:yaml.org,2002:"
 
@@ -61,6 +62,14 @@ class Package:
     @property
     def display_path(self) -> str:
         return display_path(self.path)
+
+    def summary(self) -> "Package":
+        """Only what the repository-wide checks and suppressions read (id, title, related links,
+        suppressions, with their positions): what a cached or worker result needs to carry."""
+        data = {key: self.data[key] for key in SUMMARY_KEYS if key in self.data}
+        spans = {pointer: span for pointer, span in self.spans.items()
+                 if not pointer or pointer[0] in SUMMARY_KEYS}
+        return Package(self.path, "", data, spans)
 
     def _span(self, pointer: Pointer) -> Span | None:
         pointer = tuple(pointer)

@@ -36,7 +36,7 @@ PARALLEL_THRESHOLD = 64
 @dataclass
 class FileResult:
     path: Path
-    package: Package | None
+    package: Package | None  # a summary (Package.summary): all that later steps read
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -60,7 +60,7 @@ def check_file(path: Path) -> FileResult:
     except LoadError as exc:
         return FileResult(path, None, [exc.diagnostic.at(path=shown)])
     diagnostics = [d.at(path=shown) for check in PACKAGE_CHECKS for d in check(package)]
-    return FileResult(path, package, diagnostics)
+    return FileResult(path, package.summary(), diagnostics)
 
 
 def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> list[FileResult]:
@@ -72,6 +72,7 @@ def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> l
                 results[path] = hit
     todo = [f for f in files if f not in results]
     if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        warm_languages()  # forked workers inherit the built parsers instead of each building them
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             fresh = list(pool.map(check_file, todo, chunksize=max(1, len(todo) // (jobs * 8))))
     else:
@@ -81,6 +82,13 @@ def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> l
         if cache is not None:
             cache.put(path, result)
     return [results[f] for f in files]
+
+
+def warm_languages() -> None:
+    from tooling.languages import LANGUAGES, get_language
+
+    for key in LANGUAGES:
+        get_language(key).parse("x")  # builds the parser; the text need not be valid
 
 
 def find_detections_root(paths: list[Path]) -> Path | None:
