@@ -222,4 +222,7 @@ LANGUAGE = AqlLanguage(
     grammar=Path(__file__).with_name("aql.lark"),
     start="start",
     lint_rules=RULES,
+    # Lark's own positions: the end-of-query comment check needs the extents it keeps for
+    # inlined rules (a parenthesised condition's parent ends at its ')').
+    propagate_positions=True,
 )
