@@ -325,4 +325,3 @@ def test_rules_never_raise_on_odd_trees(tree):
     for rule in RULES:
         for diagnostic in rule(tree, ""):
             assert diagnostic.code.startswith("DAC44")
-

@@ -68,9 +68,10 @@ class _Positioned:
     """A rule callback that gives the node it builds a start (its first child, token or node) and
     an end (its last child), as Lark's `propagate_positions` does but without its bookkeeping,
     at about a quarter of the cost. Unlike Lark's, an inlined `?rule` (e.g. a parenthesised
-    expression) does not widen its parent to the brackets it dropped. Keywords and punctuation count, so a pipe stage starts at its
-    keyword and a parenthesis at its `(`. `on_node` sees each positioned node (e.g. to index the
-    node kinds lint rules read, so they need no second walk).
+    expression) does not widen its parent to the brackets it dropped. Keywords and punctuation
+    count, so a pipe stage starts at its keyword and a parenthesis at its `(`. `on_node` sees
+    each positioned node (e.g. to index the node kinds lint rules read, so they need no second
+    walk).
     """
 
     __slots__ = ("build", "on_node")

@@ -52,5 +52,3 @@ def generate_pages(catalog: Catalog) -> list[GeneratedPage]:
     pages += [GeneratedPage(f"diagnostics/{code}/index.md", render_diagnostic(code), CODES_SOURCE, False)
               for code in CODES]
     return pages
-
-
