@@ -101,12 +101,18 @@ def has_time_range(statement: Tree) -> bool:
     return False
 
 
+_PREDICATES: tuple[Any, list] = (None, [])
+
+
 def predicates(tree: Any) -> Iterator[Predicate]:
-    """Every filter in the query (WHERE, HAVING, CASE conditions, subqueries...)."""
-    for node in trees(tree, PREDICATES):
-        predicate = _predicate(node)
-        if predicate is not None:
-            yield predicate
+    """Every filter in the query (WHERE, HAVING, CASE conditions, subqueries...). Kept for the
+    last tree asked for, like the index: several lint rules read them one after another."""
+    global _PREDICATES
+    cached, found = _PREDICATES
+    if cached is not tree:
+        found = [p for p in (_predicate(node) for node in trees(tree, PREDICATES)) if p is not None]
+        _PREDICATES = (tree, found)
+    return iter(found)
 
 
 def _predicate(node: Tree) -> Predicate | None:
