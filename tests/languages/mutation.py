@@ -1,0 +1,52 @@
+"""The mutation property shared by the language tests: delete, duplicate or swap pieces of valid
+queries, and parsing must never raise, never hang, and report sane diagnostics.
+
+Each language splits its seed queries with its own tokenizer and passes the pieces here.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from hypothesis import strategies as st
+
+HANG_GUARD_S = 2.0  # a guard against hangs, not a speed assertion
+
+
+@st.composite
+def mutated(draw, pieces: list[list[str]]) -> str:
+    """A query made from one seed's pieces with one to four deletions, duplications or swaps."""
+    parts = list(draw(st.sampled_from(pieces)))
+    for _ in range(draw(st.integers(1, 4))):
+        if len(parts) < 2:
+            break
+        i = draw(st.integers(0, len(parts) - 1))
+        j = draw(st.integers(0, len(parts) - 1))
+        action = draw(st.sampled_from(["delete", "duplicate", "swap"]))
+        if action == "delete":
+            del parts[i]
+        elif action == "duplicate":
+            parts.insert(i, parts[i])
+        else:
+            parts[i], parts[j] = parts[j], parts[i]
+    return "".join(parts)
+
+
+def expected_part(message: str) -> str:
+    return message.split("; expected", 1)[1] if "; expected" in message else ""
+
+
+def survives(language, text: str, internal: re.Pattern | None = None):
+    """Parse `text` and check the result is sane; returns it for language-specific checks."""
+    start = time.perf_counter()
+    result = language.parse(text)
+    assert time.perf_counter() - start < HANG_GUARD_S
+    assert isinstance(result.ok, bool)
+    lines = max(text.count("\n") + 1, 1)
+    for diagnostic in result.diagnostics:
+        assert diagnostic.code.startswith(("DAC3", "DAC4")), diagnostic
+        assert 1 <= diagnostic.line <= lines and diagnostic.column >= 1, (text, diagnostic)
+        if internal is not None and diagnostic.code == "DAC301":
+            assert not internal.search(expected_part(diagnostic.message)), diagnostic.message
+    assert result.ok == (not any(d.code.startswith("DAC3") for d in result.diagnostics))
+    return result
