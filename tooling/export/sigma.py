@@ -65,7 +65,10 @@ def sigma_rule(package: Package) -> dict:
     """The Sigma rule for a package, as plain data in Sigma's conventional key order."""
     data = package.data
     sigma = data.get("sigma") if isinstance(data.get("sigma"), dict) else {}
-    rule: dict[str, Any] = {"title": text(data.get("title")) or package.id, "id": rule_id(package.id)}
+    # A package without a valid id (only ever seen on the site, which renders any package) keys
+    # its rule id on the file name, so the rule still has a stable id.
+    key = package.id or package.path.stem
+    rule: dict[str, Any] = {"title": text(data.get("title")) or key, "id": rule_id(key)}
     related = [r.get("id") for r in data.get("related") or [] if isinstance(r, dict)]
     related = [r for r in related if isinstance(r, str) and TECHNIQUE_ID.match(r)]
     if related:

@@ -1,9 +1,9 @@
 """The package's Sigma section as YAML text: the logsource alone, and the complete Sigma rule.
 
 The rule is the one `dac export sigma` writes (tooling.export.sigma.sigma_rule: same keys, same
-stable rule id), dumped here with libyaml for speed. When the exporter cannot handle a package
-(an invalid id, say), the rule is assembled here from the package's metadata instead. The text
-is shown in code blocks only, so it needs no escaping beyond the code block itself.
+stable rule id), dumped here with libyaml for speed; should the exporter fail on a broken package,
+the page shows the package's Sigma section as written. The text is shown in code blocks only, so
+it needs no escaping beyond the code block itself.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from tooling.site.catalog import SEVERITIES, STATUSES, Entry
-from tooling.site.escape import is_technique_id, text_of
+from tooling.site.catalog import Entry
+from tooling.site.escape import text_of
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -48,52 +48,11 @@ def sigma_logsource_yaml(entry: Entry) -> str:
     return _dump({"logsource": _plain(_sigma(entry).get("logsource") or {})})
 
 
-def _tag(name: str) -> str:
-    return "attack." + "-".join(name.lower().split())
-
-
 def sigma_rule_yaml(entry: Entry) -> str:
+    from tooling.export.sigma import sigma_rule
+    from tooling.package import Package
+
     try:
-        from tooling.export.sigma import sigma_rule
-        from tooling.package import Package
-
         return _dump(_plain(sigma_rule(Package(entry.path, "", entry.data))))
-    except Exception:  # noqa: BLE001 - a package the exporter rejects still gets its page
-        return _fallback_rule_yaml(entry)
-
-
-def _fallback_rule_yaml(entry: Entry) -> str:
-    data = entry.data
-    sigma = _sigma(entry)
-    rule: dict[str, Any] = {"title": text_of(data.get("title")) or entry.key}
-    status = data.get("status")
-    if status in STATUSES:
-        rule["status"] = status
-    if data.get("description"):
-        rule["description"] = text_of(data.get("description"))
-    references = data.get("references")
-    if isinstance(references, list) and references:
-        rule["references"] = [text_of(r) for r in references]
-    author = data.get("author")
-    if author:
-        rule["author"] = ", ".join(text_of(a) for a in author) if isinstance(author, list) else text_of(author)
-    if data.get("created"):
-        rule["date"] = text_of(data.get("created"))
-    if data.get("modified"):
-        rule["modified"] = text_of(data.get("modified"))
-    tags = [_tag(t) for t in entry.tactics if t != "Unmapped"]
-    if entry.id and is_technique_id(entry.id):
-        tags.append("attack." + entry.id.lower())
-    if tags:
-        rule["tags"] = tags
-    rule["logsource"] = _plain(sigma.get("logsource") or {})
-    rule["detection"] = _plain(sigma.get("detection") or {})
-    if sigma.get("fields"):
-        rule["fields"] = _plain(sigma.get("fields"))
-    fps = data.get("false_positives")
-    if isinstance(fps, list) and fps:
-        rule["falsepositives"] = [text_of(fp.get("description") if isinstance(fp, dict) else fp) for fp in fps]
-    severity = data.get("severity")
-    if severity in SEVERITIES:
-        rule["level"] = severity
-    return _dump(rule)
+    except Exception:  # noqa: BLE001 - a package the exporter cannot read still gets its page
+        return _dump(_plain(_sigma(entry)))
