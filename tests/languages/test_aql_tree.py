@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from lark import Token, Tree
 
-from tests.languages.mutation import mutated, survives
+from tests.languages.support import expected_part, mutated, survives
 from tooling.languages import get_language
 from tooling.languages.aql.nodes import (
     call_arguments, call_name, calls, clause, field_name, has_time_range, predicates, source,
@@ -129,8 +129,6 @@ INTERNAL = re.compile(r"\b[A-Z][A-Z_]{2,}\b|anon|__")
 TOKENS = re.compile(r"'[^']*'|\"[^\"]*\"|0x[0-9a-f]+|\d+\.\d+|\w+|::|<<|>>|\S", re.I)
 
 
-def _expected_part(message: str) -> str:
-    return message.split("; expected", 1)[1] if "; expected" in message else ""
 
 
 def test_no_error_message_names_an_internal_terminal():
@@ -145,7 +143,7 @@ def test_no_error_message_names_an_internal_terminal():
                 checked += 1
                 for diagnostic in result.diagnostics:
                     assert diagnostic.line >= 1 and diagnostic.column >= 1
-                    expected = _expected_part(diagnostic.message)
+                    expected = expected_part(diagnostic.message)
                     assert not INTERNAL.search(expected), (text, diagnostic.message)
     assert checked > 200
 

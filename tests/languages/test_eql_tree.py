@@ -9,9 +9,9 @@ import time
 
 import pytest
 from hypothesis import given, settings
-from lark import Token, Tree
+from lark import Tree
 
-from tests.languages.mutation import mutated, survives
+from tests.languages.support import at, mutated, survives
 from tooling.languages import get_language
 
 EQL = get_language("eql")
@@ -26,11 +26,6 @@ def tree_of(query: str) -> Tree:
 def kinds(tree: Tree) -> set[str]:
     return {node.data for node in tree.iter_subtrees()}
 
-
-def at(node) -> tuple[int, int]:
-    if isinstance(node, Token):
-        return node.line, node.column
-    return node.meta.line, node.meta.column
 
 
 # --- the tree ---------------------------------------------------------------------------------

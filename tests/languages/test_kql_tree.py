@@ -6,10 +6,10 @@ import re
 
 import pytest
 from hypothesis import given, settings
-from lark import Token, Tree
+from lark import Tree
 
 from tests.languages.test_kql import T1562, VALID
-from tests.languages.mutation import mutated, survives
+from tests.languages.support import at, mutated, survives
 from tooling.languages import get_language
 from tooling.languages.kql.tree import first_token, nodes, string_value
 
@@ -29,11 +29,6 @@ def tree_of(query: str) -> Tree:
     assert result.ok, result.diagnostics
     return result.tree
 
-
-def at(node) -> tuple[int, int]:
-    if isinstance(node, Token):
-        return node.line, node.column
-    return node.meta.line, node.meta.column
 
 
 def find(tree: Tree, data: str) -> list[Tree]:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from lark import Token, Tree
 
 from tests.languages.test_logscale import INVALID, T1562, VALID
-from tests.languages.mutation import mutated, survives
+from tests.languages.support import at, expected_part, mutated, survives
 from tooling.languages import get_language
 
 LANG = get_language("logscale")
@@ -28,11 +28,6 @@ def tree_of(query: str) -> Tree:
     assert result.ok, result.diagnostics
     return result.tree
 
-
-def at(node) -> tuple[int, int]:
-    if isinstance(node, Token):
-        return node.line, node.column
-    return node.meta.line, node.meta.column
 
 
 def kinds(tree: Tree) -> set[str]:
@@ -114,8 +109,6 @@ PREFIX_SOURCES = [QUERY, T1562,
                   "correlate(a: { x=1 } include: [x], sequence=false) | $\"p/n\"(v=?p)"]
 
 
-def _expected_part(message: str) -> str:
-    return message.split("; expected ", 1)[1] if "; expected " in message else ""
 
 
 def test_no_prefix_error_names_an_internal_terminal():
@@ -123,14 +116,14 @@ def test_no_prefix_error_names_an_internal_terminal():
         for end in range(1, len(source)):
             for diagnostic in LANG.parse(source[:end]).diagnostics:
                 if diagnostic.code == "DAC301":
-                    assert not INTERNAL.search(_expected_part(diagnostic.message)), \
+                    assert not INTERNAL.search(expected_part(diagnostic.message)), \
                         (source[:end], diagnostic.message)
 
 
 @pytest.mark.parametrize("query", INVALID)
 def test_invalid_query_errors_use_the_languages_words(query):
     (diagnostic,) = LANG.parse(query).diagnostics
-    assert not INTERNAL.search(_expected_part(diagnostic.message)), diagnostic.message
+    assert not INTERNAL.search(expected_part(diagnostic.message)), diagnostic.message
 
 
 @pytest.mark.parametrize("query, words", [

@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings
 
-from tests.languages.mutation import mutated, survives
+from tests.languages.support import mutated, survives
 from tooling.languages import get_language
 from tooling.languages.spl import names
 

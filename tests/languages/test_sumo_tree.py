@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from lark import Token, Tree
 
-from tests.languages.mutation import mutated, survives
+from tests.languages.support import expected_part, mutated, survives
 from tooling.languages import get_language
 from tooling.languages.sumo.tree import (
     aggregate_head, field_name, first_token, operator_name, pipelines, scope_of, stages, subtrees,
@@ -175,8 +175,6 @@ GOOD = [
 TERMINAL_NAME = re.compile(r"\b[A-Z][A-Z_]{2,}\b|anon|__")
 
 
-def _expected_part(message: str) -> str:
-    return message.partition("; expected ")[2]
 
 
 def test_errors_never_name_grammar_terminals(sumo):
@@ -188,7 +186,7 @@ def test_errors_never_name_grammar_terminals(sumo):
                 if diagnostic.code != "DAC301":
                     continue
                 checked += 1
-                expected = _expected_part(diagnostic.message)
+                expected = expected_part(diagnostic.message)
                 assert not TERMINAL_NAME.search(expected), (query[:end], diagnostic.message)
                 assert "token" not in expected, diagnostic.message
     assert checked > 100

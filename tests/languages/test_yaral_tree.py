@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from lark import Token, Tree
 
-from tests.languages.mutation import mutated, survives
+from tests.languages.support import expected_part, mutated, survives
 from tooling.languages import get_language
 from tooling.languages.yaral.analysis import Pos, analyze, position, string_value
 
@@ -197,8 +197,6 @@ def test_construct_parses_without_lint_errors(yaral, name):
 _INTERNAL = re.compile(r"\b[A-Z][A-Z_]{2,}\b|anon|__")
 
 
-def _expected_part(message: str) -> str:
-    return message.split("; expected", 1)[1] if "; expected" in message else ""
 
 
 @pytest.mark.parametrize("name", ["all sections in order", "entity graph path", "outcome aggregations",
@@ -210,7 +208,7 @@ def test_no_internal_terminal_names_in_errors(yaral, name):
         result = yaral.parse("".join(pieces[:end]))
         for diagnostic in result.diagnostics:
             if diagnostic.code == "DAC301":
-                assert not _INTERNAL.search(_expected_part(diagnostic.message)), diagnostic.message
+                assert not _INTERNAL.search(expected_part(diagnostic.message)), diagnostic.message
                 assert "expected" in diagnostic.message or "unterminated" in diagnostic.message
 
 

@@ -1,7 +1,9 @@
-"""The mutation property shared by the language tests: delete, duplicate or swap pieces of valid
-queries, and parsing must never raise, never hang, and report sane diagnostics.
+"""Helpers shared by the language tests.
 
-Each language splits its seed queries with its own tokenizer and passes the pieces here.
+The mutation property: delete, duplicate or swap pieces of valid queries, and parsing must never
+raise, never hang, and report sane diagnostics. Each language splits its seed queries with its
+own tokenizer and passes the pieces here. Also: the "expected ..." part of a syntax error, and
+the position of a tree node or token.
 """
 from __future__ import annotations
 
@@ -34,6 +36,13 @@ def mutated(draw, pieces: list[list[str]]) -> str:
 
 def expected_part(message: str) -> str:
     return message.split("; expected", 1)[1] if "; expected" in message else ""
+
+
+def at(node) -> tuple[int, int]:
+    """1-based (line, column) of a token or a tree node."""
+    if hasattr(node, "meta") and not hasattr(node, "type"):
+        return node.meta.line, node.meta.column
+    return node.line, node.column
 
 
 def survives(language, text: str, internal: re.Pattern | None = None):
