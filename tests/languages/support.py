@@ -59,3 +59,17 @@ def survives(language, text: str, internal: re.Pattern | None = None):
             assert not internal.search(expected_part(diagnostic.message)), diagnostic.message
     assert result.ok == (not any(d.code.startswith("DAC3") for d in result.diagnostics))
     return result
+
+
+def yaral_rule(events: str, *, match: str = "", outcome: str = "", condition: str = "$e", options: str = "",
+               meta: str = 'author = "tests"') -> str:
+    """A minimal YARA-L rule around the given sections (each empty section is left out)."""
+    parts = ["rule test_rule {", "  meta:", f"    {meta}", "  events:", f"    {events}"]
+    if match:
+        parts += ["  match:", f"    {match}"]
+    if outcome:
+        parts += ["  outcome:", f"    {outcome}"]
+    parts += ["  condition:", f"    {condition}"]
+    if options:
+        parts += ["  options:", f"    {options}"]
+    return "\n".join(parts + ["}"])

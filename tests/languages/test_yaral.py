@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.languages.support import yaral_rule as rule
 from tooling.languages import get_language
 
 T1562 = r'''rule t1562_impair_defenses_windows {
@@ -66,17 +67,6 @@ def yaral():
     return get_language("yaral")
 
 
-def rule(events: str, *, match: str = "", outcome: str = "", condition: str = "$e", options: str = "") -> str:
-    """A minimal rule around the given sections (each empty section is left out)."""
-    parts = ["rule test_rule {", "  meta:", '    author = "tests"', "  events:", f"    {events}"]
-    if match:
-        parts += ["  match:", f"    {match}"]
-    if outcome:
-        parts += ["  outcome:", f"    {outcome}"]
-    parts += ["  condition:", f"    {condition}"]
-    if options:
-        parts += ["  options:", f"    {options}"]
-    return "\n".join(parts + ["}"])
 
 
 VALID_EVENTS = [

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from lark import Token, Tree
 
 from tests.languages.support import expected_part, mutated, survives
+from tests.languages.support import yaral_rule as rule
 from tooling.languages import get_language
 from tooling.languages.yaral.analysis import Pos, analyze, position, string_value
 
@@ -122,17 +123,6 @@ def test_join_and_regex_literal_classification(yaral):
 
 # ---- one test per construct (issue 8's list and the YARA-L reference) --------------------------
 
-def rule(events: str, *, match: str = "", outcome: str = "", condition: str = "$e", options: str = "",
-         meta: str = 'author = "tests"') -> str:
-    parts = ["rule construct {", "  meta:", f"    {meta}", "  events:", f"    {events}"]
-    if match:
-        parts += ["  match:", f"    {match}"]
-    if outcome:
-        parts += ["  outcome:", f"    {outcome}"]
-    parts += ["  condition:", f"    {condition}"]
-    if options:
-        parts += ["  options:", f"    {options}"]
-    return "\n".join(parts + ["}"])
 
 
 JOINED = '$e.metadata.event_type = "USER_LOGIN"\n    $e.target.user.userid = $user'
