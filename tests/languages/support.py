@@ -2,8 +2,9 @@
 
 The mutation property: delete, duplicate or swap pieces of valid queries, and parsing must never
 raise, never hang, and report sane diagnostics. Each language splits its seed queries with its
-own tokenizer and passes the pieces here. Also: the "expected ..." part of a syntax error, and
-the position of a tree node or token.
+own tokenizer and passes the pieces here; a mutant that parses must get the same tree from the
+faster parse loop (lalr.py) as from Lark's. Also: the "expected ..." part of a syntax error, the
+position of a tree node or token, and a tree's shape.
 """
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ def survives(language, text: str, internal: re.Pattern | None = None):
         if internal is not None and diagnostic.code == "DAC301":
             assert not internal.search(expected_part(diagnostic.message)), diagnostic.message
     assert result.ok == (not any(d.code.startswith("DAC3") for d in result.diagnostics))
+    if result.ok and getattr(language, "loop", None) is not None:
+        assert shape(result.tree) == shape(lark_tree(language, text)), text
     return result
 
 
@@ -73,3 +76,26 @@ def yaral_rule(events: str, *, match: str = "", outcome: str = "", condition: st
     if options:
         parts += ["  options:", f"    {options}"]
     return "\n".join(parts + ["}"])
+
+
+def shape(node) -> object:
+    """A tree as nested tuples, with every token's and node's position: two parses built the
+    same tree exactly when their shapes are equal."""
+    if hasattr(node, "type") and hasattr(node, "start_pos"):  # a Lark token
+        return ("token", node.type, str(node), node.start_pos, node.line, node.column,
+                node.end_line, node.end_column, node.end_pos)
+    if hasattr(node, "data") and hasattr(node, "children"):  # a Lark tree
+        meta = node._meta
+        return (node.data, sorted(vars(meta).items()) if meta is not None else None,
+                tuple(shape(child) for child in node.children))
+    return node
+
+
+def lark_tree(language, text: str):
+    """The tree Lark's own parse loop builds (the reference for the faster loop in lalr.py)."""
+    saved = language.__dict__.get("loop")
+    language.__dict__["loop"] = None
+    try:
+        return language._parse(text)[0]
+    finally:
+        language.__dict__["loop"] = saved

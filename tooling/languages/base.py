@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from tooling.diagnostics import Diagnostic
+from tooling.languages.lalr import LalrLoop, UnsupportedParser
 
 # Far above any hand-written detection (the largest corpus query is ~40 kB); bounds work per query.
 MAX_QUERY_CHARS = 200_000
@@ -162,11 +163,22 @@ class LarkLanguage(Language):
             add_positions(parser, self.positions if callable(self.positions) else None)
         return parser
 
+    @cached_property
+    def loop(self) -> LalrLoop | None:
+        """The faster loop for queries that parse (see `lalr.py`), if this parser allows it."""
+        try:
+            return LalrLoop(self.parser)
+        except UnsupportedParser:
+            return None
+
     def _parse(self, text: str):
         from lark.exceptions import UnexpectedInput
 
         source = self.preprocess(text) if self.preprocess else text
-        try:
+        tree = self.loop.parse(source) if self.loop is not None else None
+        if tree is not None:
+            return tree, []
+        try:  # Lark's own parse, for its errors
             return self.parser.parse(source), []
         except UnexpectedInput as exc:
             return None, [self._syntax_error(exc, text)]
