@@ -34,15 +34,47 @@ def wall(args: list[str], repeat: int, cwd: Path = ROOT, command: list[str] | No
     return statistics.median(times)
 
 
-def pre_commit_hook(repeat: int) -> float | None:
-    """One changed package through the repository's dac-validate pre-commit hook, if installed."""
+def copy_working_tree(target: Path) -> Path:
+    """The repository's files as they are now (committed or not) in a new Git repository."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    subprocess.run(["git", "init", "--quiet"], cwd=target, check=True)
+    subprocess.run(["git", "add", "--all"], cwd=target, check=True)
+    return target
+
+
+def pre_commit_hook(repeat: int) -> tuple[float, float] | None:
+    """One changed package through the repository's dac-validate pre-commit hook, if pre-commit is
+    installed, in a temporary copy of the working tree: (no cache at all, cache left by the
+    previous commit).
+
+    The second is the everyday case: the hook validated the repository at the previous commit,
+    then the author edited one query of one package (a comment line added to its KQL query).
+    """
     if shutil.which("pre-commit") is None:
         return None
-    command = ["pre-commit", "run", "dac-validate", "--files", "detections/T1562/T1562.yml"]
-    if subprocess.run(command, cwd=ROOT, capture_output=True).returncode != 0:  # installs the hook once
-        return None
-    return wall([], repeat, command=command,
-                before=lambda: shutil.rmtree(ROOT / ".dac-cache", ignore_errors=True))
+    package = "detections/T1562/T1562.yml"
+    command = ["pre-commit", "run", "dac-validate", "--files", package]
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = copy_working_tree(Path(tmp) / "clone")
+        if subprocess.run(command, cwd=clone, capture_output=True).returncode != 0:  # installs the hook once
+            return None
+        cache = clone / ".dac-cache"
+        cold = wall([], repeat, cwd=clone, command=command, before=lambda: shutil.rmtree(cache, ignore_errors=True))
+        original = (clone / package).read_text(encoding="utf-8")
+        edits = iter(range(1, 1000))
+
+        def edit_one_query() -> None:
+            (clone / package).write_text(original, encoding="utf-8")
+            subprocess.run(command, cwd=clone, capture_output=True)  # the previous commit's run
+            (clone / package).write_text(original.replace("  kql: |\n", f"  kql: |\n    // edit {next(edits)}\n", 1),
+                                         encoding="utf-8")
+
+        return cold, wall([], repeat, cwd=clone, command=command, before=edit_one_query)
 
 
 def hostile_files(target: Path) -> list[tuple[str, Path]]:
@@ -69,7 +101,8 @@ def main() -> int:
     notes: list[str] = []
     hook = pre_commit_hook(args.repeat)
     if hook is not None:
-        rows.append(("one changed package via `pre-commit run dac-validate`", 1, hook, 0.5))
+        rows.append(("pre-commit hook, one package, no cache at all", 1, hook[0], 0.5))
+        rows.append(("pre-commit hook, one query edited since the last run", 1, hook[1], 0.5))
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             repo = build_repository(Path(tmp), size)
@@ -84,10 +117,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in hostile_files(Path(tmp)):
             rows.append((f"hostile: {name}", 1, wall(["validate", str(path)], args.repeat), 1.0))
-    print(f"{'measurement':56s} {'packages':>8s} {'wall s':>8s} {'ms/pkg':>8s} {'target s':>9s}")
+    print(f"{'measurement':56s} {'packages':>8s} {'wall s':>8s} {'ms/pkg':>8s} {'target s':>9s} {'met':>4s}")
     for name, size, seconds, target in rows:
+        met = ("yes" if seconds <= target else "NO") if target else ""
         print(f"{name:56s} {size:8,d} {seconds:8.2f} {1000 * seconds / size:8.1f} "
-              f"{(f'{target:.1f}' if target else '-'):>9s}")
+              f"{(f'{target:.1f}' if target else '-'):>9s} {met:>4s}")
     for note in notes:
         print(note)
     return 0

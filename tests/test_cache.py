@@ -7,6 +7,7 @@ from tooling.cache import ValidationCache
 from tooling.validate import validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _package(tmp_path: Path) -> Path:
@@ -57,3 +58,30 @@ def test_cli_no_cache_writes_nothing(run_dac, tmp_path):
     assert not (tmp_path / ".dac-cache").exists()
     run_dac("validate", str(target), cwd=tmp_path)
     assert any((tmp_path / ".dac-cache").rglob("*.pickle"))
+
+
+def test_a_changed_file_reparses_only_its_changed_queries(tmp_path, monkeypatch):
+    from tooling.languages import LANGUAGES, get_language
+
+    target = tmp_path / "detections" / "T1562" / "T1562.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text((ROOT / "detections" / "T1562" / "T1562.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    validate([target], jobs=1, cache=ValidationCache(tmp_path / "cache"))
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("  spl: |\n", "  spl: |\n    `comment(\"edited\")`\n", 1), encoding="utf-8")
+    parsed = []
+    for key in LANGUAGES:
+        language = get_language(key)
+        monkeypatch.setattr(language, "parse", lambda text, key=key, real=language.parse: (
+            parsed.append(key), real(text))[1])
+    cache = ValidationCache(tmp_path / "cache")
+    report = validate([target], jobs=1, cache=cache)
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert parsed == ["spl"]
+    assert {d.code for d in report.diagnostics} <= {"DAC206", "DAC605"}  # v19 note; related packages elsewhere
+    assert len(list(cache.folder.glob("*.pickle"))) == 1  # one entry per file, not per version
+    # a broken edit is still found, at its line
+    target.write_text(text.replace("  kql: |\n", "  kql: |\n    )\n", 1), encoding="utf-8")
+    report = validate([target], jobs=1, cache=ValidationCache(tmp_path / "cache"))
+    kql_line = text.splitlines().index("  kql: |") + 2
+    assert [(d.code, d.line) for d in report.diagnostics if d.code == "DAC301"] == [("DAC301", kql_line)]

@@ -80,3 +80,50 @@ def test_json_report_shape(run_dac, tmp_path):
     assert all(set(row) == {"code", "severity", "message", "path", "line", "column"} for row in rows)
     errors = [row for row in rows if row["severity"] == "error"]
     assert [(r["code"], r["line"], r["column"]) for r in errors] == [("DAC301", line, 5)]
+
+
+def test_a_small_run_splits_the_languages_and_agrees_with_a_serial_run(tmp_path):
+    target, _ = _with_stray_paren(tmp_path, "aql")
+    shutil.copy(T1562, target.with_name("T1562.001.yml"))
+    serial = validate([tmp_path / "detections"], jobs=1)
+    split = validate([tmp_path / "detections"], jobs=2)  # below the threshold: parse_ahead
+    assert split.diagnostics == serial.diagnostics
+    assert "DAC301" in {d.code for d in split.diagnostics}
+
+
+def test_parse_ahead_gives_every_language_of_every_file(tmp_path):
+    from tooling.checks.queries import parse_queries
+    from tooling.package import load_package
+    from tooling.validate import _fork_context, parse_ahead
+
+    fork = _fork_context()
+    if fork is None:
+        pytest.skip("no fork on this platform")
+    target, _ = _with_stray_paren(tmp_path, "kql")
+    results = parse_ahead([target, T1562], {}, fork)
+    for path in (target, T1562):
+        assert results[path] == parse_queries(load_package(path))
+        assert {key for key, _ in results[path]} == set(LANGUAGES)
+
+
+def test_parse_ahead_survives_a_failing_helper_process(tmp_path, monkeypatch):
+    import os
+
+    from tooling import validate as pipeline
+
+    fork = pipeline._fork_context()
+    if fork is None:
+        pytest.skip("no fork on this platform")
+    parent, real = os.getpid(), pipeline._parse_languages
+
+    def fails_in_the_helper(packages, keys):
+        if os.getpid() != parent:
+            raise RuntimeError("the helper process fails")
+        return real(packages, keys)
+
+    monkeypatch.setattr(pipeline, "_parse_languages", fails_in_the_helper)
+    results = pipeline.parse_ahead([T1562], {}, fork)
+    parsed_here = {key for key, _ in results[T1562]}
+    assert parsed_here and parsed_here < set(LANGUAGES)  # the helper's half is parsed later
+    report = validate([T1562], jobs=2)
+    assert [d for d in report.diagnostics if d.severity.value != "info"] == []

@@ -1,9 +1,10 @@
-"""The validation cache: per-file results keyed by content, path and the tooling's own fingerprint.
+"""The validation cache: one entry per package file, for the tooling's own fingerprint.
 
 A second `dac validate` over unchanged files loads each file's result instead of re-parsing seven
-queries. The fingerprint covers every source, grammar and data file of the tooling plus the schema,
-so changing a grammar, a check or the ATT&CK snapshot invalidates everything. Repository-wide checks
-and suppressions are always recomputed (they depend on other files).
+queries; a changed file re-parses only the queries that changed. The fingerprint covers every
+source, grammar and data file of the tooling plus the schema, so changing a grammar, a check or the
+ATT&CK snapshot invalidates everything. Repository-wide checks and suppressions are always
+recomputed (they depend on other files).
 
 Entries are pickles written by this tool into `.dac-cache/` of the working tree (git-ignored);
 the folder is never read from a clone's content, so it never holds data a pull request wrote.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from tooling import __version__
 from tooling.checks.schema import SCHEMA_PATH
+from tooling.package import QueryResults
 
 if TYPE_CHECKING:  # pragma: no cover
     from tooling.validate import FileResult
@@ -41,46 +43,62 @@ def fingerprint() -> str:
 
 
 class ValidationCache:
+    """One entry per package file: the digest of the content it was made from, and the result.
+
+    An entry whose digest matches is a hit. One that does not still knows the diagnostics of the
+    file's previous queries, so a package with one edited query re-parses only that query.
+    """
+
     def __init__(self, folder: Path = DEFAULT_DIR):
         self.folder = folder / fingerprint()
         self.hits = 0
         self.misses = 0
+        self._earlier: dict[Path, QueryResults] = {}
+
+    def _entry(self, path: Path) -> Path:
+        # Results carry display paths relative to the working directory, so it is part of the key.
+        return self.folder / (hashlib.sha256(f"{Path.cwd()}\0{path.resolve()}".encode()).hexdigest() + ".pickle")
 
     @staticmethod
-    def _key(path: Path, raw: bytes) -> str:
-        # Results carry display paths relative to the working directory, so it is part of the key.
-        where = f"{Path.cwd()}\0{path.resolve()}\0".encode()
-        return hashlib.sha256(where + raw).hexdigest()
-
-    def get(self, path: Path) -> "FileResult | None":
+    def _digest(path: Path) -> bytes | None:
         try:
-            raw = path.read_bytes() if path.stat().st_size <= 1 << 20 else None
+            return hashlib.sha256(path.read_bytes()).digest() if path.stat().st_size <= 1 << 20 else None
         except OSError:
             return None
-        if raw is None:
+
+    def get(self, path: Path) -> "FileResult | None":
+        digest = self._digest(path)
+        if digest is None:
             return None
-        entry = self.folder / f"{self._key(path, raw)}.pickle"
         try:
-            with entry.open("rb") as handle:
-                result = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            with self._entry(path).open("rb") as handle:
+                made_from, result = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             self.misses += 1
             return None
-        self.hits += 1
-        return result
+        if made_from == digest:
+            self.hits += 1
+            return result
+        self.misses += 1
+        self._earlier[path] = result.queries
+        return None
+
+    def earlier_queries(self, path: Path) -> QueryResults:
+        """The query results of the file's previous version (after a `get` that missed)."""
+        return self._earlier.pop(path, {})
 
     def put(self, path: Path, result: "FileResult") -> None:
+        digest = self._digest(path)
+        if digest is None:
+            return
         try:
-            raw = path.read_bytes() if path.stat().st_size <= 1 << 20 else None
-            if raw is None:
-                return
             self.folder.mkdir(parents=True, exist_ok=True)
             self._prune()
             # Write then rename, so a concurrent run never reads half an entry.
             handle, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.folder / f"{self._key(path, raw)}.pickle")
+                pickle.dump((digest, result), out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self._entry(path))
         except OSError:
             pass  # a read-only checkout still validates, just without a cache
 

@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--fail-on", choices=[s.value for s in Severity], default="warning",
                           help="lowest severity that makes the exit code 1 (default: warning)")
     validate.add_argument("--jobs", "-j", type=int, default=None,
-                          help="parallel workers for large runs (default: one per CPU)")
+                          help="processes to use (default: one per CPU; 1 checks everything in this process)")
     validate.add_argument("--no-cache", action="store_true",
                           help="check every file afresh instead of reusing results from .dac-cache/")
 

@@ -25,6 +25,8 @@ MAX_DEPTH = 32
 MAX_VALUES = 100_000
 
 Pointer = tuple  # a path into the document: keys (str) and indexes (int)
+# A query's own diagnostics (positions within the query) by (language key, digest of its text).
+QueryResults = dict[tuple[str, bytes], list[Diagnostic]]
 SUMMARY_KEYS = ("id", "title", "related", "suppressions")
 
 _CORE = "tag:yaml.org,2002:"
@@ -57,6 +59,7 @@ class Package:
     text: str
     data: dict
     spans: dict[Pointer, Span] = field(repr=False, default_factory=dict)
+    query_results: QueryResults = field(repr=False, default_factory=dict)  # see checks/queries.py
 
     @property
     def id(self) -> str | None:

@@ -5,7 +5,7 @@ Data flows one way: file -> `Package` -> checks -> `Diagnostic`s. Nothing here p
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -13,11 +13,12 @@ from typing import Callable, Iterable, Iterator
 from tooling.cache import ValidationCache
 from tooling.checks.attack import check_attack
 from tooling.checks.content import check_dates, check_location, check_placeholders, check_references, check_tests
-from tooling.checks.queries import check_queries
+from tooling.checks.queries import check_queries, parse_queries, queries_to_parse, query_digest
 from tooling.checks.repository import check_repository
-from tooling.checks.schema import check_schema
+from tooling.checks.schema import check_schema, schema_validator
 from tooling.diagnostics import CODES, Diagnostic, Severity
-from tooling.package import LoadError, Package, display_path, iter_package_files, load_package
+from tooling.languages import LANGUAGES, get_language
+from tooling.package import LoadError, Package, QueryResults, display_path, iter_package_files, load_package
 
 PackageCheck = Callable[[Package], Iterable[Diagnostic]]
 
@@ -38,6 +39,7 @@ class FileResult:
     path: Path
     package: Package | None  # a summary (Package.summary): all that later steps read
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    queries: QueryResults = field(default_factory=dict)  # for the cache: see checks/queries.py
 
 
 @dataclass
@@ -52,31 +54,42 @@ class ValidationReport:
         return any(d.severity.rank >= fail_on.rank for d in self.diagnostics)
 
 
-def check_file(path: Path) -> FileResult:
-    """Every per-package check on one file; load errors stop the file's checks."""
+def check_file(path: Path, known: QueryResults | None = None) -> FileResult:
+    """Every per-package check on one file; load errors stop the file's checks. `known`: query
+    results already at hand (see checks/queries.py)."""
     shown = display_path(path)
     try:
         package = load_package(path)
     except LoadError as exc:
         return FileResult(path, None, [exc.diagnostic.at(path=shown)])
+    package.query_results = known or {}
     diagnostics = [d.at(path=shown) for check in PACKAGE_CHECKS for d in check(package)]
-    return FileResult(path, package.summary(), diagnostics)
+    return FileResult(path, package.summary(), diagnostics, package.query_results)
 
 
 def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> list[FileResult]:
     results: dict[Path, FileResult] = {}
+    known: dict[Path, QueryResults] = {}
     if cache is not None:
         for path in files:
             hit = cache.get(path)
             if hit is not None:
                 results[path] = hit
+            else:
+                known[path] = cache.earlier_queries(path)
     todo = [f for f in files if f not in results]
-    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+    fork = _fork_context() if jobs > 1 else None
+    if fork is not None and len(todo) >= PARALLEL_THRESHOLD:
+        from concurrent.futures import ProcessPoolExecutor  # here: a tenth of a one-file run's start-up
+
         warm_languages()  # forked workers inherit the built parsers instead of each building them
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            fresh = list(pool.map(check_file, todo, chunksize=max(1, len(todo) // (jobs * 8))))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=fork) as pool:
+            fresh = list(pool.map(check_file, todo, [known.get(f) for f in todo],
+                                  chunksize=max(1, len(todo) // (jobs * 8))))
     else:
-        fresh = [check_file(f) for f in todo]
+        if fork is not None and todo:
+            known = parse_ahead(todo, known, fork)
+        fresh = [check_file(f, known.get(f)) for f in todo]
     for path, result in zip(todo, fresh):
         results[path] = result
         if cache is not None:
@@ -84,9 +97,52 @@ def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> l
     return [results[f] for f in files]
 
 
-def warm_languages() -> None:
-    from tooling.languages import LANGUAGES, get_language
+def _fork_context():
+    """Workers that start as copies of this process (with its parsers built), where the platform
+    has them (not Windows; macOS's fork is unsafe with some system libraries)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import multiprocessing
 
+    return multiprocessing.get_context("fork")
+
+
+def parse_ahead(files: list[Path], known: dict[Path, QueryResults], fork) -> dict[Path, QueryResults]:
+    """The query results of a few files, with the languages split between this process and a
+    forked one: building seven parsers is most of the time of a small run, and the halves build
+    in parallel. Falls back to parsing later, in order, if the other process fails."""
+    packages = []
+    for path in files:
+        try:
+            package = load_package(path)
+        except LoadError:
+            continue
+        package.query_results = known.get(path, {})
+        packages.append(package)
+    needed = [key for key in LANGUAGES if any((key, query_digest(text)) not in p.query_results
+                                              for p in packages for _, text in queries_to_parse(p, [key]))]
+    if len(needed) < 2:
+        return known
+    from concurrent.futures import ProcessPoolExecutor
+
+    theirs, ours = needed[0::2], needed[1::2]
+    with ProcessPoolExecutor(max_workers=1, mp_context=fork) as pool:
+        helper = pool.submit(_parse_languages, packages, theirs)
+        merged = _parse_languages(packages, ours)
+        schema_validator()  # the schema check's start-up, while the helper finishes
+        try:
+            for path, results in helper.result().items():
+                merged[path].update(results)
+        except Exception:  # noqa: BLE001 - a failed helper only costs time: check_file parses the rest
+            pass
+    return merged
+
+
+def _parse_languages(packages: list[Package], keys: list[str]) -> dict[Path, QueryResults]:
+    return {p.path: {**p.query_results, **parse_queries(p, keys)} for p in packages}
+
+
+def warm_languages() -> None:
     for key in LANGUAGES:
         get_language(key).parse("x")  # builds the parser; the text need not be valid
 

@@ -1,23 +1,49 @@
-"""Parse each of the seven queries with its language and map positions into the YAML file."""
+"""Parse each of the seven queries with its language and map positions into the YAML file.
+
+A query's own diagnostics (positions within the query) depend only on its language and text, so
+they are kept per query: `Package.query_results` arrives holding the results already known (from
+the cache's record of the file's previous version, or parsed ahead by another process) and leaves
+holding this version's, for the cache.
+"""
 from __future__ import annotations
 
-from typing import Iterator
+import hashlib
+from typing import Iterable, Iterator
 
 from tooling.checks.content import is_placeholder
 from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
-from tooling.package import Package
+from tooling.package import Package, QueryResults
 
 
-def check_queries(package: Package) -> Iterator[Diagnostic]:
+def query_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def queries_to_parse(package: Package, keys: Iterable[str] = LANGUAGES) -> Iterator[tuple[str, str]]:
+    """(language, text) of each query that has text to parse."""
     queries = package.data.get("queries")
     if not isinstance(queries, dict):
         return
-    for key in LANGUAGES:
+    for key in keys:
         text = queries.get(key)
-        if not isinstance(text, str) or not text.strip() or is_placeholder(text):
-            continue  # missing or empty queries are schema errors; placeholders are DAC118
-        pointer = ("queries", key)
-        for diagnostic in get_language(key).parse(text).diagnostics:
-            line, column = package.text_position(pointer, diagnostic.line, diagnostic.column)
+        if isinstance(text, str) and text.strip() and not is_placeholder(text):
+            yield key, text  # missing or empty queries are schema errors; placeholders are DAC118
+
+
+def parse_queries(package: Package, keys: Iterable[str] = LANGUAGES) -> QueryResults:
+    """The query diagnostics of the package's queries in `keys`, parsing only the unknown ones."""
+    results: QueryResults = {}
+    for key, text in queries_to_parse(package, keys):
+        digest = query_digest(text)
+        known = package.query_results.get((key, digest))
+        results[key, digest] = known if known is not None else get_language(key).parse(text).diagnostics
+    return results
+
+
+def check_queries(package: Package) -> Iterator[Diagnostic]:
+    package.query_results = parse_queries(package)
+    for (key, _), diagnostics in package.query_results.items():
+        for diagnostic in diagnostics:
+            line, column = package.text_position(("queries", key), diagnostic.line, diagnostic.column)
             yield diagnostic.at(line=line, column=column)

@@ -25,7 +25,7 @@ def load_schema() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _validator():
+def schema_validator():
     import jsonschema
 
     schema = load_schema()
@@ -38,7 +38,7 @@ def _where(path) -> str:
 
 
 def check_schema(package: Package) -> Iterator[Diagnostic]:
-    errors = _validator().iter_errors(package.data)
+    errors = schema_validator().iter_errors(package.data)
     for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
         yield _diagnostic(package, error)
 
