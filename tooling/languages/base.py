@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.lalr import LalrLoop, UnsupportedParser
+from tooling.languages.parser_cache import build_parser
 
 # Far above any hand-written detection (the largest corpus query is ~40 kB); bounds work per query.
 MAX_QUERY_CHARS = 200_000
@@ -135,7 +136,7 @@ def position_of(text: str, offset: int) -> tuple[int, int]:
 class LarkLanguage(Language):
     """A language whose grammar is a Lark LALR grammar file beside its module.
 
-    The parser is built once per process and Lark's on-disk cache keeps start-up small.
+    The parser is built once per process, and kept built on disk between runs (parser_cache.py).
     """
 
     def __init__(self, key: str, name: str, grammar: Path, start: str = "start",
@@ -154,11 +155,10 @@ class LarkLanguage(Language):
 
     @cached_property
     def parser(self):
-        from lark import Lark
-
-        defaults = {"propagate_positions": not self.positions, "cache": True}
-        parser = Lark(self.grammar.read_text(encoding="utf-8"), parser="lalr", lexer=self.lexer,
-                      start=self.start, **{**defaults, **self.lark_options})
+        # Lark's cache saves the grammar analysis for a first build; parser_cache the rest.
+        options = {"parser": "lalr", "lexer": self.lexer, "start": self.start,
+                   "propagate_positions": not self.positions, "cache": True, **self.lark_options}
+        parser = build_parser(self.grammar.read_text(encoding="utf-8"), **options)
         if self.positions:
             add_positions(parser, self.positions if callable(self.positions) else None)
         return parser

@@ -1,0 +1,78 @@
+"""Built parsers are kept on disk and come back working; bad cache files are rebuilt, not trusted."""
+from __future__ import annotations
+
+import os
+
+import lark
+import pytest
+
+from tooling.languages import get_language
+from tooling.languages.base import LarkLanguage
+from tooling.languages.parser_cache import build_parser, cache_folder
+
+KQL = get_language("kql")
+GOOD = "DeviceProcessEvents | where FileName =~ 'cmd.exe' | project Timestamp"
+BAD = "DeviceProcessEvents | where (FileName =~ 'cmd.exe'"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_folder() == tmp_path / "dac" / "parsers"
+    return cache_folder()
+
+
+def fresh_kql() -> LarkLanguage:
+    """A KQL language object that builds its parser again (through the cache)."""
+    return LarkLanguage("kql", "KQL", KQL.grammar, positions=True)
+
+
+def test_a_second_build_loads_the_parser_without_lark(cache, monkeypatch):
+    first = fresh_kql().parse(BAD)
+    assert len(list(cache.glob("*.pickle"))) == 1
+    monkeypatch.setattr(lark, "Lark", lambda *a, **k: pytest.fail("built again instead of loaded"))
+    loaded = fresh_kql()
+    assert loaded.parse(GOOD).ok
+    # Lark's own parse of the loaded parser (the error path) gives the same diagnostic
+    assert loaded.parse(BAD).diagnostics == first.diagnostics
+    assert not first.ok
+
+
+def test_a_damaged_file_is_rebuilt(cache):
+    fresh_kql().parser
+    (path,) = cache.glob("*.pickle")
+    path.write_bytes(b"not a pickle")
+    assert fresh_kql().parse(GOOD).ok
+    assert path.read_bytes() != b"not a pickle"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_file_others_can_write_is_not_unpickled(cache, monkeypatch):
+    fresh_kql().parser
+    (path,) = cache.glob("*.pickle")
+    path.chmod(0o666)
+    built = []
+    real = lark.Lark
+    monkeypatch.setattr(lark, "Lark", lambda *a, **k: built.append(1) or real(*a, **k))
+    assert fresh_kql().parse(GOOD).ok
+    assert built == [1]
+
+
+def test_the_cache_folder_is_private(cache):
+    fresh_kql().parser
+    assert cache.stat().st_mode & 0o077 == 0
+    assert all(p.stat().st_mode & 0o077 == 0 for p in cache.glob("*.pickle"))
+
+
+def test_an_unwritable_cache_folder_still_gives_a_parser(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    parser = build_parser('start: "a"', parser="lalr")
+    assert parser.parse("a").data == "start"
+
+
+def test_options_are_part_of_the_key(cache):
+    build_parser('start: "a"', parser="lalr")
+    build_parser('start: "a"', parser="lalr", propagate_positions=True)
+    assert len(list(cache.glob("*.pickle"))) == 2
