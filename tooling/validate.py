@@ -80,11 +80,17 @@ def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> l
                 known[path] = cache.earlier_queries(path)
     todo = [f for f in files if f not in results]
     fork = _fork_context() if jobs > 1 else None
+    if len(todo) >= PARALLEL_THRESHOLD and not gc.isenabled():
+        # The CLI starts without the cyclic garbage collector (see cli.run); the cycles parse
+        # trees leave add up over a large run. Built parsers are frozen first, so that no
+        # collection looks at them again.
+        warm_languages()
+        gc.freeze()
+        gc.enable()
     if fork is not None and len(todo) >= PARALLEL_THRESHOLD:
         from concurrent.futures import ProcessPoolExecutor  # here: a tenth of a one-file run's start-up
 
         warm_languages()  # forked workers inherit the built parsers instead of each building them
-        gc.freeze()  # ... and their garbage collections need not look at them
         with ProcessPoolExecutor(max_workers=jobs, mp_context=fork) as pool:
             fresh = list(pool.map(check_file, todo, [known.get(f) for f in todo],
                                   chunksize=max(1, len(todo) // (jobs * 8))))
@@ -161,16 +167,7 @@ def find_detections_root(paths: list[Path]) -> Path | None:
 def validate(paths: list[Path], jobs: int | None = None, cache: ValidationCache | None = None) -> ValidationReport:
     """Validate the package files under `paths`. Pass a `ValidationCache` to reuse unchanged results."""
     files = list(iter_package_files(paths))
-    # Parsers and parse trees come by the hundred thousand, and the cyclic garbage collector's
-    # passes over them cost a tenth of a small run; the few cycles a small run leaves are bounded.
-    collecting = gc.isenabled()
-    if len(files) < PARALLEL_THRESHOLD:
-        gc.disable()
-    try:
-        results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1), cache)
-    finally:
-        if collecting:
-            gc.enable()
+    results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1), cache)
     packages = [r.package for r in results if r.package is not None]
     root = find_detections_root(paths)
     known_ids = {p.stem for p in root.rglob("*.yml")} if root else set()
