@@ -127,3 +127,33 @@ def test_parse_ahead_survives_a_failing_helper_process(tmp_path, monkeypatch):
     assert parsed_here and parsed_here < set(LANGUAGES)  # the helper's half is parsed later
     report = validate([T1562], jobs=2)
     assert [d for d in report.diagnostics if d.severity.value != "info"] == []
+
+
+def test_a_large_validation_turns_the_garbage_collector_back_on(tmp_path):
+    import gc
+
+    folder = tmp_path / "detections" / "T1562"
+    folder.mkdir(parents=True)
+    for i in range(64):  # the parallel threshold
+        shutil.copy(T1562, folder / f"copy{i}.yml")
+    gc.disable()  # as the dac command starts
+    try:
+        validate([folder], jobs=1)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_the_dac_command_runs_without_the_garbage_collector(monkeypatch):
+    import gc
+
+    from tooling import cli
+
+    monkeypatch.setattr(cli, "main", lambda: 0 if not gc.isenabled() else 1)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.run()
+        assert exit_.value.code == 0
+    finally:
+        gc.enable()
