@@ -70,7 +70,7 @@ def check_file(path: Path, known: QueryResults | None = None) -> FileResult:
 
 def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> list[FileResult]:
     results: dict[Path, FileResult] = {}
-    known: dict[Path, QueryResults] = {}
+    known: dict[Path, QueryResults] = {}  # query results from the files' previous versions
     if cache is not None:
         for path in files:
             hit = cache.get(path)
@@ -79,30 +79,32 @@ def _check_all(files: list[Path], jobs: int, cache: ValidationCache | None) -> l
             else:
                 known[path] = cache.earlier_queries(path)
     todo = [f for f in files if f not in results]
-    fork = _fork_context() if jobs > 1 else None
-    if len(todo) >= PARALLEL_THRESHOLD and not gc.isenabled():
-        # The CLI starts without the cyclic garbage collector (see cli.run); the cycles parse
-        # trees leave add up over a large run. Built parsers are frozen first, so that no
-        # collection looks at them again.
-        warm_languages()
-        gc.freeze()
-        gc.enable()
-    if fork is not None and len(todo) >= PARALLEL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor  # here: a tenth of a one-file run's start-up
-
-        warm_languages()  # forked workers inherit the built parsers instead of each building them
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=fork) as pool:
-            fresh = list(pool.map(check_file, todo, [known.get(f) for f in todo],
-                                  chunksize=max(1, len(todo) // (jobs * 8))))
-    else:
-        if fork is not None and todo:
-            known = parse_ahead(todo, known, fork)
-        fresh = [check_file(f, known.get(f)) for f in todo]
-    for path, result in zip(todo, fresh):
+    for path, result in zip(todo, _check_files(todo, known, jobs)):
         results[path] = result
         if cache is not None:
             cache.put(path, result)
     return [results[f] for f in files]
+
+
+def _check_files(todo: list[Path], known: dict[Path, QueryResults], jobs: int) -> list[FileResult]:
+    fork = _fork_context() if jobs > 1 else None
+    if len(todo) >= PARALLEL_THRESHOLD:
+        warm_languages()  # once, here: forked workers inherit the built parsers
+        if not gc.isenabled():
+            # The dac command starts without the cyclic garbage collector (see cli.run); over a
+            # large run the cycles parse trees leave add up. Frozen, the parsers are never
+            # looked at by a collection again.
+            gc.freeze()
+            gc.enable()
+        if fork is not None:
+            from concurrent.futures import ProcessPoolExecutor  # here: a tenth of a small run's start-up
+
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=fork) as pool:
+                return list(pool.map(check_file, todo, [known.get(f) for f in todo],
+                                     chunksize=max(1, len(todo) // (jobs * 8))))
+    elif fork is not None and todo:
+        known = parse_ahead(todo, known, fork)
+    return [check_file(f, known.get(f)) for f in todo]
 
 
 def _fork_context():
