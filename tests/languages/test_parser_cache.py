@@ -76,3 +76,16 @@ def test_options_are_part_of_the_key(cache):
     build_parser('start: "a"', parser="lalr")
     build_parser('start: "a"', parser="lalr", propagate_positions=True)
     assert len(list(cache.glob("*.pickle"))) == 2
+
+
+class Shaper:
+    """A transformer option (as Sumo Logic's): an object whose repr differs in every run."""
+
+    def start(self, children):
+        return lark.Tree("shaped", children)
+
+
+def test_objects_in_the_options_give_the_same_file_in_every_run(cache):
+    build_parser('start: "a"', parser="lalr", transformer=Shaper(), tree_class=lark.Tree)
+    build_parser('start: "a"', parser="lalr", transformer=Shaper(), tree_class=lark.Tree)
+    assert len(list(cache.glob("*.pickle"))) == 1

@@ -37,14 +37,26 @@ def build_parser(grammar: str, **options: Any):
     """A Lark parser for `grammar`, from the cache when it holds one."""
     import lark
 
+    described = sorted((name, _describe(value)) for name, value in options.items())
     key = hashlib.sha256("\0".join([FORMAT, lark.__version__, sys.version, grammar,
-                                    repr(sorted(options.items()))]).encode()).hexdigest()[:32]
+                                    repr(described)]).encode()).hexdigest()[:32]
     path = cache_folder() / f"{key}.pickle"
     parser = _load(path)
     if parser is None:
         parser = lark.Lark(grammar, **options)
         _save(path, parser)
     return parser
+
+
+def _describe(value: Any) -> str:
+    """An option as the same text in every run: plain values as themselves, a class or an object
+    (a tree class, a transformer) by its class's name, never by its address in memory."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return repr([_describe(item) for item in value])
+    kind = value if isinstance(value, type) else type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _load(path: Path):
