@@ -85,3 +85,15 @@ def test_a_changed_file_reparses_only_its_changed_queries(tmp_path, monkeypatch)
     report = validate([target], jobs=1, cache=ValidationCache(tmp_path / "cache"))
     kql_line = text.splitlines().index("  kql: |") + 2
     assert [(d.code, d.line) for d in report.diagnostics if d.code == "DAC301"] == [("DAC301", kql_line)]
+
+
+def test_a_file_edited_while_it_is_checked_is_not_reused(tmp_path):
+    target = _package(tmp_path)
+    cache = ValidationCache(tmp_path / "cache")
+    assert cache.get(target) is None
+    checked = validate([target], jobs=1).diagnostics
+    target.write_text(target.read_text() + "# edited after the check\n")  # before the result is stored
+    from tooling.validate import FileResult
+    cache.put(target, FileResult(target, None, checked))
+    later = ValidationCache(tmp_path / "cache")
+    assert later.get(target) is None and later.misses == 1

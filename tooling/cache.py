@@ -54,6 +54,9 @@ class ValidationCache:
         self.hits = 0
         self.misses = 0
         self._earlier: dict[Path, QueryResults] = {}
+        # The digest each file had when `get` read it, before it was checked: a file edited while
+        # it is checked is then stored under its old content, and missed next time (not reused).
+        self._digests: dict[Path, bytes] = {}
 
     def _entry(self, path: Path) -> Path:
         # Results carry display paths relative to the working directory, so it is part of the key.
@@ -70,6 +73,7 @@ class ValidationCache:
         digest = self._digest(path)
         if digest is None:
             return None
+        self._digests[path] = digest
         try:
             with self._entry(path).open("rb") as handle:
                 made_from, result = pickle.load(handle)
@@ -88,7 +92,7 @@ class ValidationCache:
         return self._earlier.pop(path, {})
 
     def put(self, path: Path, result: "FileResult") -> None:
-        digest = self._digest(path)
+        digest = self._digests.pop(path, None) or self._digest(path)
         if digest is None:
             return
         try:
