@@ -49,6 +49,10 @@ EXPECTED = {
     "DAC501": (MAIN, 82, 14),    # match: []
     "DAC502": (MAIN, 84, 17),    # no_match: []
     "DAC503": (MAIN, 75, 16),    # procedure: {}
+    "DAC504": (MAIN, 83, 11),    # the match sample 'sc start WinDefend'
+    "DAC505": (MAIN, 85, 11),    # the no_match sample 'sc stop WinDefend /y'
+    "DAC506": (MAIN, 68, 34),    # 'filter' in 'selection and not filter': col 16 + 18
+    "DAC507": (MAIN, 64, 3),     # the detection key, whose selection uses base64offset
     "DAC601": ("T1562/T1562.001.yaml", 1, 5),
     "DAC602": ("T1562/T1562.002.yml", 2, 8),
     "DAC603": ("T1562/wrong-name.yml", 1, 5),

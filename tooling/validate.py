@@ -16,6 +16,7 @@ from tooling.checks.attack import check_attack
 from tooling.checks.content import check_dates, check_location, check_placeholders, check_references, check_tests
 from tooling.checks.queries import check_queries, parse_queries, queries_to_parse, query_digest
 from tooling.checks.repository import check_repository
+from tooling.checks.samples import check_samples
 from tooling.checks.schema import check_schema, schema_validator
 from tooling.diagnostics import CODES, Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
@@ -25,8 +26,8 @@ PackageCheck = Callable[[Package], Iterable[Diagnostic]]
 
 # Order matters only for reading: the output is sorted by position.
 PACKAGE_CHECKS: tuple[PackageCheck, ...] = (
-    check_schema, check_location, check_dates, check_references, check_tests, check_placeholders, check_attack,
-    check_queries,
+    check_schema, check_location, check_dates, check_references, check_tests, check_samples, check_placeholders,
+    check_attack, check_queries,
 )
 
 MIN_REASON = 10  # the schema's minLength for a suppression reason

@@ -67,6 +67,11 @@ def is_placeholder(value) -> bool:
     return isinstance(value, str) and PLACEHOLDER in value
 
 
+def has_placeholder(value) -> bool:
+    """Whether any text in `value` (a string, or a mapping or list holding strings) is a placeholder."""
+    return any(is_placeholder(text) for _, text in _strings(value))
+
+
 def check_placeholders(package: Package) -> Iterator[Diagnostic]:
     for pointer, value in _strings(package.data):
         if is_placeholder(value):

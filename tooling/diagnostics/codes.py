@@ -229,6 +229,40 @@ _ENTRIES = [
          "tests:\n  - name: Stop Defender\n    procedure: {}",
          "tests:\n  - name: Stop Defender\n    procedure:\n      atomic_guid: 3b419d3b-c0d6-4e3f-9b8e-1e0a9ce0a2b4",
          "Give the Atomic test GUID, or describe the manual steps in `procedure.manual`."),
+    Code("DAC504", "sample-not-detected", E, "A sample event that should match the Sigma detection does not.",
+         "The sample is the behaviour the package exists to catch. If the Sigma form misses it, the "
+         "detection (or the sample) is wrong, and the native queries written from it likely miss it "
+         "too.",
+         "detection:\n  selection:\n    CommandLine|contains: stop\n  condition: selection\n"
+         "# tests[0].samples.match:\n- {EventID: 1, CommandLine: sc start WinDefend}",
+         "# tests[0].samples.match:\n- {EventID: 1, CommandLine: sc stop WinDefend}",
+         "Fix whichever is wrong: widen the detection to the behaviour, or correct the sample so it "
+         "is the event the procedure really produces (field names in the Sigma taxonomy)."),
+    Code("DAC505", "sample-wrongly-detected", E, "A sample event that should not match the Sigma detection does.",
+         "The near-miss samples are the false positives the detection promises to leave alone; one "
+         "that matches is an alert nobody wants.",
+         "detection:\n  selection:\n    CommandLine|contains: WinDefend\n  condition: selection\n"
+         "# tests[0].samples.no_match:\n- {EventID: 1, CommandLine: sc query WinDefend}",
+         "detection:\n  selection:\n    CommandLine|contains|all: [WinDefend, stop]\n  condition: selection",
+         "Narrow the detection (the message names the search identifiers that matched), or move the "
+         "sample to `match` if the detection is right to fire on it."),
+    Code("DAC506", "sigma-condition-invalid", E, "The Sigma detection cannot work: its condition does not parse, names "
+         "an undefined search identifier, or a search identifier is malformed.",
+         "Every Sigma backend rejects such a rule, so the exported rule and the samples are unusable.",
+         "detection:\n  selection:\n    CommandLine|contains: stop\n  condition: selection and not filter",
+         "detection:\n  selection:\n    CommandLine|contains: stop\n  filter:\n    User: SYSTEM\n"
+         "  condition: selection and not filter",
+         "Define every search identifier the condition names, and write the condition with `and`, "
+         "`or`, `not`, parentheses and `1 of` / `all of`."),
+    Code("DAC507", "sigma-not-evaluated", INFO, "The Sigma detection uses a feature dac does not evaluate, so the "
+         "sample events were not checked against it.",
+         "The rule may well be right; this note says the samples are unchecked, so a reviewer checks "
+         "them by hand.",
+         "detection:\n  selection:\n    CommandLine|base64offset|contains: stop\n  condition: selection",
+         "detection:\n  selection:\n    CommandLine|contains: stop\n  condition: selection",
+         "Nothing to fix if the feature is needed. dac evaluates the modifiers contains, startswith, "
+         "endswith, all, re, cased, exists, cidr, gt/gte/lt/lte and windash, and conditions without "
+         "aggregations."),
     # --- DAC6xx: repository ------------------------------------------------------------------
     Code("DAC601", "duplicate-id", E, "Two packages have the same id.",
          "Ids are the primary key of the repository, the site and the exports.",

@@ -1,0 +1,58 @@
+"""The sample events of each test against the package's Sigma detection (checks/samples.py)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tooling.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _package(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = (FIXTURES / "base.yml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    target = tmp_path / "detections" / "T1562" / "T1562.001.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _found(target: Path) -> list[tuple[str, int, int, str]]:
+    return [(d.code, d.line, d.column, d.message) for d in validate([target], jobs=1).diagnostics
+            if d.code.startswith("DAC50")]
+
+
+def test_the_base_package_samples_agree_with_its_detection(tmp_path):
+    assert _found(_package(tmp_path)) == []
+
+
+def test_a_wrongly_detected_sample_names_what_matched(tmp_path):
+    found = _found(_package(tmp_path, ("CommandLine: sc query WinDefend}", "CommandLine: sc stop WinDefend}")))
+    assert [(code, line, column) for code, line, column, _ in found] == [("DAC505", 85, 11)]
+    assert "sample event 1 of test 'Stop Defender with sc.exe'" in found[0][3]
+    assert "(selection matched)" in found[0][3]
+
+
+def test_a_condition_list_error_points_at_the_condition(tmp_path):
+    found = _found(_package(tmp_path, ("    condition: selection\n", "    condition: [selection, nothing]\n")))
+    assert [(code, line, column) for code, line, column, _ in found] == [("DAC506", 68, 16)]
+    assert "'nothing' is not defined" in found[0][3]
+
+
+def test_a_pattern_that_backtracks_without_end_stops_with_a_note(tmp_path):
+    target = _package(tmp_path, ("      CommandLine|contains: stop\n", "      CommandLine|re: 'stop|(a|aa)+b'\n"),
+                      ("CommandLine: sc query WinDefend}", "CommandLine: " + "a" * 40 + "}"))
+    start = time.perf_counter()
+    found = _found(target)
+    assert time.perf_counter() - start < 10  # a guard against a hang, not a speed target
+    assert [(code, line, column) for code, line, column, _ in found] == [("DAC507", 64, 3)]
+    assert "ran over" in found[0][3] and "CommandLine|re" in found[0][3]
+
+
+def test_a_scaffold_with_placeholders_is_not_evaluated(tmp_path):
+    target = _package(tmp_path, ("      CommandLine|contains: stop\n",
+                                 "      CommandLine|contains: '<fill in: the command line>'\n"))
+    assert _found(target) == []

@@ -1,0 +1,74 @@
+"""The tests' sample events against the package's Sigma detection.
+
+Each test lists events (in the Sigma field taxonomy) that the detection must match and near-misses
+it must not. Evaluating the Sigma form on them shows, without a SIEM, that the detection logic
+catches the behaviour and leaves the near-misses alone; the native queries are written from the
+same logic.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from tooling.checks.content import has_placeholder
+from tooling.diagnostics import Diagnostic
+from tooling.languages.base import position_of
+from tooling.package import Package
+from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
+
+DETECTION = ("sigma", "detection")
+
+
+def check_samples(package: Package) -> Iterator[Diagnostic]:
+    sigma = package.data.get("sigma")
+    detection = sigma.get("detection") if isinstance(sigma, dict) else None
+    if not isinstance(detection, dict):
+        return  # the schema check reports a missing or malformed detection
+    if has_placeholder(sigma) or has_placeholder(package.data.get("tests")):
+        return  # a scaffold still being filled in: DAC118 lists what is missing
+    try:
+        compiled = SigmaDetection.parse(detection)
+    except InvalidDetection as exc:
+        yield Diagnostic("DAC506", f"Sigma detection: {exc.message}", *_where(package, detection, exc.offset))
+        return
+    except UnsupportedDetection as exc:
+        line, column = package.key_position(DETECTION)
+        yield Diagnostic("DAC507", f"the Sigma detection uses {exc}, which dac does not evaluate; the sample "
+                         "events were not checked", line, column)
+        return
+    try:
+        yield from _check_events(package, compiled)
+    except SlowMatch as exc:  # a pattern that backtracks without end: stop rather than hang
+        line, column = package.key_position(DETECTION)
+        yield Diagnostic("DAC507", f"the Sigma detection was not evaluated on the sample events: {exc}",
+                         line, column)
+
+
+def _check_events(package: Package, compiled: SigmaDetection) -> Iterator[Diagnostic]:
+    tests = package.data.get("tests")
+    for index, test in enumerate(tests if isinstance(tests, list) else []):
+        samples = test.get("samples") if isinstance(test, dict) else None
+        if not isinstance(samples, dict):
+            continue
+        name = test.get("name") if isinstance(test.get("name"), str) else f"test {index + 1}"
+        for kind, should_match in (("match", True), ("no_match", False)):
+            events = samples.get(kind)
+            for number, event in enumerate(events if isinstance(events, list) else []):
+                if not isinstance(event, dict) or compiled.matches(event) == should_match:
+                    continue
+                line, column = package.position(("tests", index, "samples", kind, number))
+                if should_match:
+                    yield Diagnostic("DAC504", f"sample event {number + 1} of test {name!r} should match the Sigma "
+                                     "detection but does not", line, column)
+                else:
+                    matched = ", ".join(compiled.explain(event)) or "the condition"
+                    yield Diagnostic("DAC505", f"sample event {number + 1} of test {name!r} should not match the "
+                                     f"Sigma detection but does ({matched} matched)", line, column)
+
+
+def _where(package: Package, detection: dict, offset: int | None) -> tuple[int, int]:
+    """The position of a condition problem: the character itself in a one-line condition."""
+    pointer = DETECTION + ("condition",)
+    condition = detection.get("condition")
+    if offset is not None and isinstance(condition, str):
+        return package.text_position(pointer, *position_of(condition, offset))
+    return package.position(pointer if "condition" in detection else DETECTION)

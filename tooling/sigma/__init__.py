@@ -1,0 +1,1 @@
+"""Sigma rule support: evaluating a rule's detection against sample events."""
