@@ -88,6 +88,8 @@ def test_t1562_page_sections_in_order(site):
         assert matches, f"missing section {heading!r} in {page.h2}"
         positions.append(matches[0])
     assert positions == sorted(positions)
+    html = (site / "detections" / "T1562" / "index.html").read_text(encoding="utf-8")
+    assert "checks every sample against the Sigma detection" in html  # what the samples are worth
 
 
 def test_seven_tabs_with_highlighted_queries(site):

@@ -92,8 +92,8 @@ def render_tests(entry: Entry) -> list[str]:
         return lines + ["No tests yet.", ""]
     lines += [f"Validate this detection with {len(tests)} test{'s' if len(tests) != 1 else ''}. Each lists the "
               "procedure to run, the telemetry it should produce, and sample events that must (and must not) "
-              "match. Atomic Red Team tests are referenced by GUID, which stays stable across ATT&amp;CK "
-              "renumbering.", ""]
+              "match; `dac validate` checks every sample against the Sigma detection on this page. Atomic Red "
+              "Team tests are referenced by GUID, which stays stable across ATT&amp;CK renumbering.", ""]
     for number, test in enumerate(tests, 1):
         lines += [f"### Test {number}: {md_text(test.get('name'))}", ""]
         lines += _procedure(test.get("procedure"))
