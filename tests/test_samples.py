@@ -56,3 +56,12 @@ def test_a_scaffold_with_placeholders_is_not_evaluated(tmp_path):
     target = _package(tmp_path, ("      CommandLine|contains: stop\n",
                                  "      CommandLine|contains: '<fill in: the command line>'\n"))
     assert _found(target) == []
+
+
+def test_many_slow_samples_stop_at_the_budget(tmp_path, monkeypatch):
+    from tooling.checks import samples
+
+    monkeypatch.setattr(samples, "BUDGET_S", 0.0)  # every sample is over a budget of nothing
+    found = _found(_package(tmp_path))
+    assert [(code, line, column) for code, line, column, _ in found] == [("DAC507", 64, 3)]
+    assert "took over 0 s in all" in found[0][3]

@@ -7,6 +7,7 @@ same logic.
 """
 from __future__ import annotations
 
+import time
 from typing import Iterator
 
 from tooling.checks.content import has_placeholder
@@ -16,6 +17,7 @@ from tooling.package import Package
 from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
 
 DETECTION = ("sigma", "detection")
+BUDGET_S = 2.0  # for all of a package's samples; real packages take about a millisecond
 
 
 def check_samples(package: Package) -> Iterator[Diagnostic]:
@@ -44,6 +46,8 @@ def check_samples(package: Package) -> Iterator[Diagnostic]:
 
 
 def _check_events(package: Package, compiled: SigmaDetection) -> Iterator[Diagnostic]:
+    # Each pattern match is bounded (SlowMatch); many slow-but-bounded ones are bounded here.
+    deadline = time.perf_counter() + BUDGET_S
     tests = package.data.get("tests")
     for index, test in enumerate(tests if isinstance(tests, list) else []):
         samples = test.get("samples") if isinstance(test, dict) else None
@@ -53,6 +57,8 @@ def _check_events(package: Package, compiled: SigmaDetection) -> Iterator[Diagno
         for kind, should_match in (("match", True), ("no_match", False)):
             events = samples.get(kind)
             for number, event in enumerate(events if isinstance(events, list) else []):
+                if time.perf_counter() > deadline:
+                    raise SlowMatch(f"the samples took over {BUDGET_S:.0f} s in all")
                 if not isinstance(event, dict) or compiled.matches(event) == should_match:
                     continue
                 line, column = package.position(("tests", index, "samples", kind, number))
