@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import warnings
 from fnmatch import fnmatchcase
 from typing import Callable, Iterable
 
@@ -142,9 +143,13 @@ _BOTH_REJECT = {
 def regex_problem(pattern: str) -> str | None:
     """Why `pattern` cannot compile in RE2 (and in Python's re), or None if it may well compile."""
     try:
-        re.compile(pattern)
+        with warnings.catch_warnings():  # Python 3.10 warns of flags after the start; 3.11 rejects them
+            warnings.simplefilter("ignore")
+            re.compile(pattern)
     except re.error as exc:
         msg = exc.msg
+        if msg == "multiple repeat" and pattern[exc.pos:exc.pos + 1] == "+":
+            return None  # a possessive quantifier (`a++`): Python 3.11 and later accept it, as 3.10 does not
         if msg in _BOTH_REJECT:
             return _BOTH_REJECT[msg]
         if msg == "nothing to repeat" and (exc.pos == 0 or pattern[exc.pos - 1] in "(|"):

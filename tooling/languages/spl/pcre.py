@@ -83,6 +83,8 @@ def regex_error(pattern: str) -> str | None:
         message = exc.msg
         if message.startswith("bad character range") and "\\" in message:
             return None  # `[\w-z]`: PCRE reads the `-` literally
+        if message == "unknown extension ?>":
+            return None  # an atomic group: PCRE has them, and Python only from 3.11
         if any(message.startswith(shared) for shared in _SHARED_ERRORS):
             return message
         return None
