@@ -89,3 +89,15 @@ def test_objects_in_the_options_give_the_same_file_in_every_run(cache):
     build_parser('start: "a"', parser="lalr", transformer=Shaper(), tree_class=lark.Tree)
     build_parser('start: "a"', parser="lalr", transformer=Shaper(), tree_class=lark.Tree)
     assert len(list(cache.glob("*.pickle"))) == 1
+
+
+def test_no_home_folder_still_gives_a_parser(monkeypatch):
+    from pathlib import Path
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert cache_folder() is None
+    assert build_parser('start: "a"', parser="lalr").parse("a").data == "start"

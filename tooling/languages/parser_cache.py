@@ -28,8 +28,12 @@ FORMAT = "2"  # bump when what is pickled changes
 KEEP = 50  # files kept: seven grammars for a few Lark/Python versions and grammar edits
 
 
-def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def cache_folder() -> Path | None:
+    """Where built parsers are kept; None when the user has no home folder to keep them in."""
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password-database entry
+        return None
     return Path(base) / "dac" / "parsers"
 
 
@@ -40,11 +44,12 @@ def build_parser(grammar: str, **options: Any):
     described = sorted((name, _describe(value)) for name, value in options.items())
     key = hashlib.sha256("\0".join([FORMAT, lark.__version__, sys.version, grammar,
                                     repr(described)]).encode()).hexdigest()[:32]
-    path = cache_folder() / f"{key}.pickle"
-    parser = _load(path)
+    folder = cache_folder()
+    parser = _load(folder / f"{key}.pickle") if folder else None
     if parser is None:
         parser = lark.Lark(grammar, **options)
-        _save(path, parser)
+        if folder:
+            _save(folder / f"{key}.pickle", parser)
     return parser
 
 
