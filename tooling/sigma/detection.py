@@ -178,7 +178,8 @@ def _keyword(value: Any, where: str) -> Test:
     def test(event: dict) -> bool:
         for field_value in event.values():
             for item in field_value if isinstance(field_value, list) else [field_value]:
-                if isinstance(item, (str, int, float)) and _full_match(pattern, _text(item), where):  # not None, dicts
+                # not None, mappings or nested lists
+                if isinstance(item, (str, int, float)) and _within_time(pattern.fullmatch, _text(item), where):
                     return True
         return False
     return test
@@ -251,7 +252,7 @@ def _value_test(value: Any, options: dict[str, Any], where: str) -> Test:
             expression = regex.compile(value, options["flags"])
         except (regex.error, RecursionError, OverflowError, ValueError) as exc:
             raise InvalidDetection(f"{where}: the regular expression does not compile ({exc})")
-        return _each(lambda item: _found_in(expression, _text(item), where))
+        return _each(lambda item: _within_time(expression.search, _text(item), where))
     if kind == "cidr":
         if not isinstance(value, str):
             raise InvalidDetection(f"{where}: 'cidr' takes a network text, not {_kind(value)}")
@@ -274,19 +275,13 @@ def _value_test(value: Any, options: dict[str, Any], where: str) -> Test:
         return _each(lambda item: item == value if _is_number(item) else _text(item) == text)
     pattern = _wildcards(value, contains="contains" in options, startswith="startswith" in options,
                          endswith="endswith" in options, cased="cased" in options, windash="windash" in options)
-    return _each(lambda item: _full_match(pattern, _text(item), where))
+    return _each(lambda item: _within_time(pattern.fullmatch, _text(item), where))
 
 
-def _found_in(pattern: Any, text: str, where: str) -> bool:
+def _within_time(match: Callable, text: str, where: str) -> bool:
+    """`match` (a pattern's search or fullmatch) on `text`, stopped after TIMEOUT_S."""
     try:
-        return pattern.search(text, timeout=TIMEOUT_S) is not None
-    except TimeoutError:
-        raise SlowMatch(f"the pattern of the {where} ran over {TIMEOUT_S} s on one value") from None
-
-
-def _full_match(pattern: Any, text: str, where: str) -> bool:
-    try:
-        return pattern.fullmatch(text, timeout=TIMEOUT_S) is not None
+        return match(text, timeout=TIMEOUT_S) is not None
     except TimeoutError:
         raise SlowMatch(f"the pattern of the {where} ran over {TIMEOUT_S} s on one value") from None
 
