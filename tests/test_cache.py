@@ -51,13 +51,15 @@ def test_repository_checks_are_recomputed_with_cached_files(tmp_path):
     assert [d.code for d in report.diagnostics if d.code != "DAC206"] == ["DAC601"]
 
 
-def test_cli_no_cache_writes_nothing(run_dac, tmp_path):
+def test_cli_no_cache_writes_nothing_and_the_cache_stays_out_of_the_checkout(run_dac, tmp_path):
     target = _package(tmp_path)
-    result = run_dac("validate", "--no-cache", str(target), cwd=tmp_path)
+    home = tmp_path / "home-cache"
+    result = run_dac("validate", "--no-cache", str(target), cwd=tmp_path, env={"XDG_CACHE_HOME": str(home)})
     assert result.returncode == 0, result.stdout + result.stderr
+    assert not (home / "dac" / "validate").exists()
+    run_dac("validate", str(target), cwd=tmp_path, env={"XDG_CACHE_HOME": str(home)})
+    assert len(list((home / "dac" / "validate").rglob("*.json"))) == 1
     assert not (tmp_path / ".dac-cache").exists()
-    run_dac("validate", str(target), cwd=tmp_path)
-    assert any((tmp_path / ".dac-cache").rglob("*.pickle"))
 
 
 def test_a_changed_file_reparses_only_its_changed_queries(tmp_path, monkeypatch):
@@ -79,7 +81,7 @@ def test_a_changed_file_reparses_only_its_changed_queries(tmp_path, monkeypatch)
     assert (cache.hits, cache.misses) == (0, 1)
     assert parsed == ["spl"]
     assert {d.code for d in report.diagnostics} <= {"DAC206", "DAC605"}  # v19 note; related packages elsewhere
-    assert len(list(cache.folder.glob("*.pickle"))) == 1  # one entry per file, not per version
+    assert len(list(cache.folder.glob("*.json"))) == 1  # one entry per file, not per version
     # a broken edit is still found, at its line
     target.write_text(text.replace("  kql: |\n", "  kql: |\n    )\n", 1), encoding="utf-8")
     report = validate([target], jobs=1, cache=ValidationCache(tmp_path / "cache"))

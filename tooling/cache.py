@@ -6,35 +6,37 @@ source, grammar and data file of the tooling plus the schema, so changing a gram
 ATT&CK snapshot invalidates everything. Repository-wide checks and suppressions are always
 recomputed (they depend on other files).
 
-Entries are pickles written by this tool into `.dac-cache/` of the working tree (git-ignored);
-the folder is never read from a clone's content, so it never holds data a pull request wrote.
+Nothing of a checkout is trusted (see SECURITY.md): entries live in the user's private cache
+folder (`tooling/user_cache.py`), keyed by the checkout and file they describe, and are plain
+JSON data with a digest, so a damaged or planted entry can at worst be a miss, never run code.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
-import shutil
-import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tooling import __version__
 from tooling.checks.schema import SCHEMA_PATH
-from tooling.package import QueryResults
+from tooling.diagnostics import Diagnostic
+from tooling.package import Package, QueryResults, Span
+from tooling.user_cache import private_folder, read_private, remove_entries, write_private
 
 if TYPE_CHECKING:  # pragma: no cover
     from tooling.validate import FileResult
 
 TOOLING = Path(__file__).resolve().parent
-DEFAULT_DIR = Path(".dac-cache") / "validate"
+SUFFIX = ".json"
+FORMAT = "1"  # bump when an entry's shape changes
 
 
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """Tool version + every file the results depend on (sources, grammars, data, schema)."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__}\0{FORMAT}".encode())
     files = sorted(p for p in TOOLING.rglob("*") if p.suffix in (".py", ".lark", ".json") and p.is_file())
     for path in files + [SCHEMA_PATH]:
         digest.update(path.name.encode())
@@ -47,37 +49,44 @@ class ValidationCache:
 
     An entry whose digest matches is a hit. One that does not still knows the diagnostics of the
     file's previous queries, so a package with one edited query re-parses only that query.
+    `root`: the cache folder (default: `validate/` in the user's cache folder); tests pass their own.
     """
 
-    def __init__(self, folder: Path = DEFAULT_DIR):
-        self.folder = folder / fingerprint()
+    def __init__(self, root: Path | None = None):
+        self.root = private_folder("validate", root=root) if root is None else private_folder(root=root)
+        self.folder = private_folder(fingerprint(), root=self.root) if self.root else None
         self.hits = 0
         self.misses = 0
         self._earlier: dict[Path, QueryResults] = {}
         # The digest each file had when `get` read it, before it was checked: a file edited while
         # it is checked is then stored under its old content, and missed next time (not reused).
         self._digests: dict[Path, bytes] = {}
+        self._pruned = False
 
     def _entry(self, path: Path) -> Path:
         # Results carry display paths relative to the working directory, so it is part of the key.
-        return self.folder / (hashlib.sha256(f"{Path.cwd()}\0{path.resolve()}".encode()).hexdigest() + ".pickle")
+        assert self.folder is not None
+        return self.folder / (hashlib.sha256(f"{Path.cwd()}\0{path.resolve()}".encode()).hexdigest() + SUFFIX)
 
     @staticmethod
     def _digest(path: Path) -> bytes | None:
         try:
-            return hashlib.sha256(path.read_bytes()).digest() if path.stat().st_size <= 1 << 20 else None
+            return hashlib.sha256(path.read_bytes()).digest() if path.is_file() and path.stat().st_size <= 1 << 20 \
+                else None
         except OSError:
             return None
 
     def get(self, path: Path) -> "FileResult | None":
         digest = self._digest(path)
-        if digest is None:
+        if digest is None or self.folder is None:
             return None
         self._digests[path] = digest
+        data = read_private(self._entry(path))
         try:
-            with self._entry(path).open("rb") as handle:
-                made_from, result = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            made_from, result = _decode(path, data) if data is not None else (None, None)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            made_from, result = None, None  # damaged or from another version: checked afresh
+        if result is None:
             self.misses += 1
             return None
         if made_from == digest:
@@ -93,26 +102,90 @@ class ValidationCache:
 
     def put(self, path: Path, result: "FileResult") -> None:
         digest = self._digests.pop(path, None) or self._digest(path)
-        if digest is None:
+        if digest is None or self.folder is None:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._prune()
-            # Write then rename, so a concurrent run never reads half an entry.
-            handle, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump((digest, result), out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self._entry(path))
-        except OSError:
-            pass  # a read-only checkout still validates, just without a cache
-
-    _pruned = False
+            data = _encode(digest, result)
+        except (TypeError, ValueError):
+            return  # a value JSON cannot hold (e.g. a date as an id): not cached, checked each run
+        self._prune()
+        write_private(self._entry(path), data)  # False on a read-only cache: no cache, same results
 
     def _prune(self) -> None:
-        """Drop entries of other fingerprints (older tool or grammar versions), once per run."""
-        if self._pruned:
+        """Drop entries of other fingerprints (older tool or grammar versions), once per run: only
+        dac's own entry files, in folders named as dac names them, never following a link."""
+        if self._pruned or self.root is None or self.folder is None:
             return
         self._pruned = True
-        for sibling in self.folder.parent.iterdir():
-            if sibling.is_dir() and sibling.name != self.folder.name:
-                shutil.rmtree(sibling, ignore_errors=True)
+        for sibling in _fingerprint_folders(self.root):
+            if sibling.name != self.folder.name:
+                remove_entries(sibling, SUFFIX)
+
+
+def _fingerprint_folders(root: Path) -> list[Path]:
+    try:
+        with os.scandir(root) as listing:
+            return [Path(e.path) for e in listing if e.is_dir(follow_symlinks=False)
+                    and len(e.name) == 20 and all(c in "0123456789abcdef" for c in e.name)]
+    except OSError:
+        return []
+
+
+# --- entries: plain JSON, checked by a digest of their own --------------------------------
+
+def _diagnostic(d: Diagnostic) -> list:
+    return [d.code, d.message, d.line, d.column, d.path, d.end_line, d.end_column]
+
+
+def _encode(digest: bytes, result: "FileResult") -> bytes:
+    package = result.package
+    if package is not None:
+        _json_native(package.data)
+    body = {
+        "file": digest.hex(),
+        "package": None if package is None else {
+            "data": package.data,
+            "spans": [[list(pointer), list(span)] for pointer, span in package.spans.items()],
+        },
+        "diagnostics": [_diagnostic(d) for d in result.diagnostics],
+        "queries": [[key, text_digest.hex(), [_diagnostic(d) for d in found]]
+                    for (key, text_digest), found in result.queries.items()],
+    }
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    check = hashlib.sha256(payload.encode()).hexdigest()
+    return f'{{"format":"{FORMAT}","sha256":"{check}","body":{payload}}}'.encode()
+
+
+def _decode(path: Path, data: bytes) -> tuple[bytes, "FileResult"] | tuple[None, None]:
+    from tooling.validate import FileResult
+
+    entry = json.loads(data)
+    body = entry["body"]
+    if entry.get("format") != FORMAT or entry.get("sha256") != hashlib.sha256(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest():
+        return None, None
+    package = None
+    if body["package"] is not None:
+        spans = {tuple(pointer): Span(*span) for pointer, span in body["package"]["spans"]}
+        package = Package(path, "", body["package"]["data"], spans)
+    queries = {(key, bytes.fromhex(text_digest)): [Diagnostic(*d) for d in found]
+               for key, text_digest, found in body["queries"]}
+    return bytes.fromhex(body["file"]), FileResult(path, package, [Diagnostic(*d) for d in body["diagnostics"]],
+                                                   queries)
+
+
+def _json_native(value: Any, depth: int = 0) -> None:
+    """Raise TypeError unless `value` comes back from JSON as itself (string keys, plain scalars):
+    a summary that would not is not cached, rather than cached changed."""
+    if depth > 100:
+        raise TypeError("nested too deeply to cache")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError("a key JSON would turn into text")
+            _json_native(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _json_native(item, depth + 1)
+    elif value is not None and type(value) not in (str, int, float, bool):
+        raise TypeError(f"{type(value).__name__} is not plain JSON data")

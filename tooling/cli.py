@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--jobs", "-j", type=int, default=None,
                           help="processes to use (default: one per CPU; 1 checks everything in this process)")
     validate.add_argument("--no-cache", action="store_true",
-                          help="check every file afresh instead of reusing results from .dac-cache/")
+                          help="check every file afresh instead of reusing earlier results (kept in ~/.cache/dac/validate)")
 
     parse = sub.add_parser("parse", help="parse one query and show its diagnostics or tree",
                            description="Parse one query in one language. Positions are within the query.")

@@ -101,3 +101,51 @@ def test_no_home_folder_still_gives_a_parser(monkeypatch):
     monkeypatch.setattr(Path, "home", no_home)
     assert cache_folder() is None
     assert build_parser('start: "a"', parser="lalr").parse("a").data == "start"
+
+
+def _marker_pickle(marker) -> bytes:
+    import pickle
+
+    class Boom:
+        def __reduce__(self):
+            return (marker.write_text, ("ran",))
+
+    return pickle.dumps(Boom())
+
+
+def _kql_entry(cache) -> "os.PathLike":
+    fresh_kql().parser
+    (path,) = cache.glob("*.pickle")
+    return path
+
+
+def test_a_linked_cache_file_is_not_unpickled(cache, tmp_path):
+    path = _kql_entry(cache)
+    marker = tmp_path / "pwned"
+    planted = tmp_path / "planted.pickle"
+    planted.write_bytes(_marker_pickle(marker))
+    planted.chmod(0o600)
+    path.unlink()
+    path.symlink_to(planted)
+    assert fresh_kql().parse(GOOD).ok
+    assert not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_folder_others_can_write_is_not_read(cache, tmp_path):
+    path = _kql_entry(cache)
+    marker = tmp_path / "pwned"
+    path.write_bytes(_marker_pickle(marker))
+    cache.chmod(0o777)  # anyone could have put that file there
+    assert fresh_kql().parse(GOOD).ok
+    assert not marker.exists()
+
+
+def test_a_linked_cache_folder_is_not_used(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "home" / "dac").mkdir(parents=True, mode=0o700)
+    (tmp_path / "home" / "dac" / "parsers").symlink_to(elsewhere)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
+    assert fresh_kql().parse(GOOD).ok
+    assert list(elsewhere.iterdir()) == []

@@ -6,9 +6,10 @@ seven languages: most of validating one package. A pickle of the built parser lo
 of that.
 
 The files live in the user's cache folder (`$XDG_CACHE_HOME/dac/parsers`, else
-`~/.cache/dac/parsers`), created private to the user, and are named by everything a parser
-depends on: the grammar text, the options, and the Lark and Python versions. Only files this
-user wrote there are read; anything unreadable is rebuilt.
+`~/.cache/dac/parsers`), and are named by everything a parser depends on: the grammar text, the
+options, and the Lark and Python versions. A pickle can run code, so every folder on the way and
+every file is checked before it is read (`tooling/user_cache.py`: not a link, this user's,
+writable by nobody else); anything that fails a check or does not load is rebuilt.
 """
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ import copyreg
 import gc
 import hashlib
 import importlib
-import os
+import io
 import pickle
 import sys
-import tempfile
 import types
 from pathlib import Path
 from typing import Any
+
+from tooling.user_cache import cache_root, entries, private_folder, read_private, remove_entries, write_private
 
 FORMAT = "2"  # bump when what is pickled changes
 KEEP = 50  # files kept: seven grammars for a few Lark/Python versions and grammar edits
@@ -30,11 +32,8 @@ KEEP = 50  # files kept: seven grammars for a few Lark/Python versions and gramm
 
 def cache_folder() -> Path | None:
     """Where built parsers are kept; None when the user has no home folder to keep them in."""
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    except (RuntimeError, KeyError, OSError):  # no HOME and no password-database entry
-        return None
-    return Path(base) / "dac" / "parsers"
+    root = cache_root()
+    return root / "parsers" if root is not None else None
 
 
 def build_parser(grammar: str, **options: Any):
@@ -44,7 +43,7 @@ def build_parser(grammar: str, **options: Any):
     described = sorted((name, _describe(value)) for name, value in options.items())
     key = hashlib.sha256("\0".join([FORMAT, lark.__version__, sys.version, grammar,
                                     repr(described)]).encode()).hexdigest()[:32]
-    folder = cache_folder()
+    folder = private_folder("parsers")  # checked (and created private) on the way
     parser = _load(folder / f"{key}.pickle") if folder else None
     if parser is None:
         parser = lark.Lark(grammar, **options)
@@ -65,12 +64,8 @@ def _describe(value: Any) -> str:
 
 
 def _load(path: Path):
-    try:
-        status = path.stat()
-        if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
-            return None  # written by someone else, or writable by others: not ours to unpickle
-        data = path.read_bytes()
-    except OSError:
+    data = read_private(path)  # None: a link, someone else's, writable by others, or unreadable
+    if data is None:
         return None
     enabled = gc.isenabled()
     gc.disable()  # a parser is ~100,000 new objects; collecting while they arrive triples the time
@@ -102,21 +97,25 @@ def _pickler(out) -> pickle.Pickler:
 
 
 def _save(path: Path, parser) -> None:
-    temp = None
+    out = io.BytesIO()
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # created 0600
-        with os.fdopen(handle, "wb") as out:
-            _pickler(out).dump(parser)
-        os.replace(temp, path)  # whole or not at all, also with several runs at once
+        _pickler(out).dump(parser)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return  # no cache: the next run builds the parser again
+    if write_private(path, out.getvalue()):  # whole or not at all, also with several runs at once
         _prune(path.parent)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        if temp is not None:  # no cache: the next run builds the parser again
-            Path(temp).unlink(missing_ok=True)
 
 
 def _prune(folder: Path) -> None:
-    """Drop the least recently written files beyond KEEP (old grammar, Lark or Python versions)."""
-    files = sorted(folder.glob("*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True)
-    for stale in files[KEEP:]:
-        stale.unlink(missing_ok=True)
+    """Drop the least recently written entries beyond KEEP (old grammar, Lark or Python versions):
+    regular files named as dac names them, never a link."""
+    def written(entry) -> float:
+        try:
+            return entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            return 0.0
+
+    found = sorted(entries(folder, ".pickle"), key=written, reverse=True)
+    keep = [entry.name for entry in found[:KEEP]]
+    if len(found) > KEEP:
+        remove_entries(folder, ".pickle", keep=keep)
