@@ -5,6 +5,7 @@ makes (see tests/fixtures/generate.py), never copied from the validator's output
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ EXPECTED = {
     "DAC116": (MAIN, 87, 11),    # the suppressed code that suppresses nothing
     "DAC117": (MAIN, 87, 11),    # DAC999
     "DAC118": (MAIN, 4, 14),     # the placeholder description
+    "DAC121": (MAIN, 36, 32),    # the U+202E after 'sc.exe' in the KQL string: '"' is column 25
     "DAC201": ("T1562/T1562.099.yml", 1, 5),
     "DAC202": (MAIN, 16, 9),     # attack.name
     "DAC203": (MAIN, 14, 7),     # Persistence
@@ -59,7 +61,7 @@ EXPECTED = {
     "DAC604": ("T1059/T1562.001.yml", 1, 5),
     "DAC605": (MAIN, 87, 9),
 }
-BUILT_BY_TESTS = {"DAC107", "DAC302"}
+BUILT_BY_TESTS = {"DAC107", "DAC119", "DAC120", "DAC302"}  # a size, a link and a fifo git cannot carry
 for _module in lint_modules():
     EXPECTED.update(_module.EXPECTED)
 
@@ -102,6 +104,27 @@ def test_file_too_large_is_refused_before_reading(tmp_path):
     report = validate([target], jobs=1)
     assert [(d.code, d.line, d.column) for d in report.diagnostics] == [("DAC107", 1, 1)]  # nothing else is read
     assert f"{MAX_FILE_BYTES:,}" in report.diagnostics[0].message
+
+
+def test_link_outside_the_repository_is_refused_unread(tmp_path):
+    secret = tmp_path / "credentials"
+    secret.write_text("aws_secret_access_key = do-not-echo\n", encoding="utf-8")
+    target = tmp_path / "detections" / "T1562" / "T1562.001.yml"
+    target.parent.mkdir(parents=True)
+    target.symlink_to(secret)
+    report = validate([tmp_path / "detections"], jobs=1)
+    assert [(d.code, d.line, d.column) for d in report.diagnostics] == [("DAC119", 1, 1)]
+    assert "'T1562.001.yml'" in report.diagnostics[0].message and "do-not-echo" not in report.diagnostics[0].message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_fifo_is_refused_without_blocking(tmp_path):
+    target = tmp_path / "detections" / "T1562" / "T1562.001.yml"
+    target.parent.mkdir(parents=True)
+    os.mkfifo(target)  # opened for reading without a writer, a fifo would block forever
+    report = validate([tmp_path / "detections"], jobs=1)
+    assert [(d.code, d.line, d.column) for d in report.diagnostics] == [("DAC120", 1, 1)]
+    assert "fifo" in report.diagnostics[0].message
 
 
 def test_query_too_large(tmp_path):

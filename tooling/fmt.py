@@ -19,7 +19,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from tooling.checks.schema import load_schema
 from tooling.diagnostics import Diagnostic
-from tooling.package import LoadError, parse_package
+from tooling.package import LoadError, parse_package, read_package_bytes
 
 QUERY_KEYS = ("kql", "spl", "eql", "aql", "sumo", "yaral", "logscale")
 
@@ -95,11 +95,12 @@ class FormatResult:
 
 
 def format_file(path: Path, schema: dict | None = None) -> FormatResult:
-    raw = path.read_bytes()
     try:
+        # A link leaving the repository, a fifo or a device is refused, never read (nor written).
+        raw = read_package_bytes(path)
         before = parse_package(path, raw)  # hostile or broken files never reach the round-trip loader
     except LoadError as exc:
-        return FormatResult(path, raw.decode("utf-8", "replace"), None, exc.diagnostic)
+        return FormatResult(path, "", None, exc.diagnostic)
     try:
         formatted = format_text(before.text, schema)
         after = parse_package(path, formatted.encode("utf-8"))

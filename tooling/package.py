@@ -2,11 +2,14 @@
 
 Package files are untrusted pull-request input. Every way a file can be bad becomes a
 `Diagnostic` (never a traceback, never a hang): too large, not UTF-8, tabs, invalid YAML,
-duplicate keys, too many aliases (billion laughs), too deep, not a mapping, tags.
+duplicate keys, too many aliases (billion laughs), too deep, not a mapping, tags; a link that
+leads outside the repository, and anything but a regular file (a fifo, a device).
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -118,10 +121,17 @@ class Package:
 
 
 def display_path(path: Path) -> str:
-    """Paths are shown relative to the working directory when they are inside it."""
+    """Paths are shown relative to the working directory when they are inside it. A link is shown
+    by its own name, never by where it leads (which may be outside, or a loop)."""
+    absolute = Path(os.path.abspath(path))
+    cwd = Path.cwd()
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(cwd))
     except ValueError:
+        pass
+    try:
+        return str(absolute.parent.resolve().relative_to(cwd.resolve()) / absolute.name)
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
@@ -256,17 +266,91 @@ def _check_bracket_depth(text: str) -> None:
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def load_package(path: Path) -> Package:
-    """Read one package file. Raises `LoadError` carrying the diagnostic when it cannot be read."""
+def package_root(path: Path) -> Path:
+    """The folder a package file may not leave through a link: the nearest `detections/` folder
+    above it as written; else the working directory, when the path is inside it; else the file's
+    own folder."""
+    absolute = Path(os.path.abspath(path))
+    for parent in absolute.parents:
+        if parent.name == "detections":
+            return parent
+    cwd = Path(os.path.abspath(Path.cwd()))
+    if cwd in absolute.parents:
+        return cwd
+    return absolute.parent
+
+
+def leaves_root(path: Path, root: Path) -> str | None:
+    """Where `path` really leads (links resolved) when that is outside `root`, else None."""
+    real = os.path.realpath(path)
+    real_root = os.path.realpath(root)
+    if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+        return None
+    return real
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (fifo)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISLNK, "a link that never reaches a file (a loop)"))
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _not_regular(mode: int, shown: str) -> LoadError | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "something else")
+    return LoadError(Diagnostic("DAC120", f"refused to read {shown}: it is {kind}, not a regular file"))
+
+
+def read_package_bytes(path: Path, root: Path | None = None) -> bytes:
+    """The bytes of one package file, read only when it is a regular file inside `root` (default:
+    `package_root(path)`), and at most MAX_FILE_BYTES of them. A link that stays inside is
+    followed; one that leaves is refused (DAC119) before anything is opened, and so is anything
+    but a regular file (DAC120): a fifo would block, /dev/zero never ends. Raises `LoadError`."""
+    root = package_root(path) if root is None else root
+    shown = repr(str(path.name))
+    real = leaves_root(path, root)
+    if real is not None:
+        raise LoadError(Diagnostic(
+            "DAC119", f"refused to follow {shown}: it leads through a link to {real!r}, outside {str(root)!r}"))
+    real = os.path.realpath(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(Diagnostic(
-                "DAC107", f"the file is {size:,} bytes; a package may be at most {MAX_FILE_BYTES:,}"))
-        raw = path.read_bytes()
+        # Never open what is not a regular file: opening a device can act on it.
+        refused = _not_regular(os.lstat(real).st_mode, shown)
+        if refused is not None:
+            raise refused
+        # O_NOFOLLOW: a link swapped in since the check is refused, not followed.
+        descriptor = os.open(real, _OPEN_FLAGS)
     except OSError as exc:
         raise LoadError(Diagnostic("DAC101", f"cannot read the file: {exc.strerror or exc}"))
-    return parse_package(path, raw)
+    try:
+        status = os.fstat(descriptor)
+        refused = _not_regular(status.st_mode, shown)
+        if refused is not None:
+            raise refused
+        if status.st_size > MAX_FILE_BYTES:
+            raise LoadError(Diagnostic(
+                "DAC107", f"the file is {status.st_size:,} bytes; a package may be at most {MAX_FILE_BYTES:,}"))
+        chunks: list[bytes] = []
+        left = MAX_FILE_BYTES + 1  # one more than allowed: enough to know it is too large
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise LoadError(Diagnostic("DAC101", f"cannot read the file: {exc.strerror or exc}"))
+    finally:
+        os.close(descriptor)
+
+
+def load_package(path: Path, root: Path | None = None) -> Package:
+    """Read one package file (see `read_package_bytes` for `root`). Raises `LoadError` carrying the
+    diagnostic when it cannot be read."""
+    return parse_package(path, read_package_bytes(path, root))
 
 
 class _Resolver(VersionedResolver):

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from tooling.attack import Technique, attack_data
 from tooling.checks.content import PLACEHOLDER
+from tooling.files import write_text_atomic
 from tooling.languages import LANGUAGES
+from tooling.package import leaves_root
 
 
 class ScaffoldError(ValueError):
@@ -103,6 +105,9 @@ def scaffold(tid: str, root: Path, today: dt.date | None = None) -> Path:
     path = package_path(root, technique.id)
     if path.exists():
         raise ScaffoldError(f"{path} already exists")
+    outside = leaves_root(path, root)  # through a linked folder, or a dangling link
+    if outside is not None:
+        raise ScaffoldError(f"{path} leads through a link to {outside}, outside {root}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(scaffold_text(technique, today), encoding="utf-8")
+    write_text_atomic(path, scaffold_text(technique, today))
     return path

@@ -18,6 +18,7 @@ from tooling.checks.queries import check_queries, parse_queries, queries_to_pars
 from tooling.checks.repository import check_repository
 from tooling.checks.samples import check_samples
 from tooling.checks.schema import check_schema, schema_validator
+from tooling.checks.text import check_bidi
 from tooling.diagnostics import CODES, Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
 from tooling.package import LoadError, Package, QueryResults, display_path, iter_package_files, load_package
@@ -27,7 +28,7 @@ PackageCheck = Callable[[Package], Iterable[Diagnostic]]
 # Order matters only for reading: the output is sorted by position.
 PACKAGE_CHECKS: tuple[PackageCheck, ...] = (
     check_schema, check_location, check_dates, check_references, check_tests, check_samples, check_placeholders,
-    check_attack, check_queries,
+    check_attack, check_queries, check_bidi,
 )
 
 MIN_REASON = 10  # the schema's minLength for a suppression reason

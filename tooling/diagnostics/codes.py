@@ -147,6 +147,30 @@ _ENTRIES = [
          "description: '<fill in: what this detection does and how>'",
          "description: Detects netsh and Set-NetFirewallProfile turning the Windows firewall off.",
          "Replace every `<fill in: ...>` value with the real content; the message names what is expected."),
+    Code("DAC119", "link-outside-repository", E, "The package file is a link (or sits under a link) that leads "
+         "outside the repository.",
+         "Package files arrive in pull requests. A link to `/dev/zero` would be read until memory runs out; a "
+         "link to a credentials file would be echoed in diagnostics and published on the site; `dac fmt` would "
+         "write through it. dac refuses to follow it and reads nothing.",
+         "# detections/T1562/T1562.001.yml -> /home/runner/.aws/credentials",
+         "# detections/T1562/T1562.001.yml: a regular file (a link to another file inside detections/ is read)",
+         "Replace the link with the package file itself. A link is followed only when it stays inside the "
+         "`detections/` folder (or the folder given on the command line)."),
+    Code("DAC120", "not-a-regular-file", E, "A package path is not a regular file (a fifo, a device, a socket, a "
+         "folder).",
+         "Reading a named pipe blocks forever and a device such as `/dev/zero` never ends; no real package is "
+         "anything but a plain file. dac refuses it without reading.",
+         "# detections/T1562/T1562.001.yml is a named pipe (mkfifo)",
+         "# detections/T1562/T1562.001.yml is a plain text file",
+         "Replace it with the package as a regular file, or remove it from `detections/`."),
+    Code("DAC121", "bidi-control-character", E, "The file contains an invisible bidirectional control character.",
+         "Bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C) reorder how text is "
+         "displayed: a query can read one way in a review and run another way in the SIEM (\"Trojan Source\", "
+         "CVE-2021-42574). Package text never needs them.",
+         "kql: |\n  DeviceProcessEvents | where FileName == \"sc.exe<U+202E>\"  # <U+202E>: the invisible character",
+         "kql: |\n  DeviceProcessEvents | where FileName == \"sc.exe\"",
+         "Delete the character at the reported position (most editors show it only with invisible characters "
+         "turned on). If right-to-left prose needs a mark, suppress the code for the package with the reason."),
     # --- DAC2xx: ATT&CK ------------------------------------------------------------------
     Code("DAC201", "unknown-technique", E, "The ATT&CK id is not in the bundled ATT&CK data.",
          "A mapping to a technique that does not exist breaks coverage reporting and the site links.",
