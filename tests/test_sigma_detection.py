@@ -406,6 +406,27 @@ def test_nesting_within_the_bound_is_fine():
     assert detection.matches({"a": "x"}) and not detection.matches({})
 
 
+def test_identifier_patterns_do_not_backtrack():
+    # issue #26: `.*a.*a...c` as a regex took minutes on a 60-character identifier
+    start = time.perf_counter()
+    error = invalid({"a" * 60: {"x": 1}, "condition": "1 of " + "a*" * 12 + "c"})
+    assert time.perf_counter() - start < 5
+    assert error.offset == 5 and "matches no search identifier" in error.message
+    detection = SigmaDetection.parse({"a" * 60 + "c": {"x": 1}, "condition": "all of " + "a*" * 12 + "c"})
+    assert detection.matches({"x": 1}) and not detection.matches({"x": 2})
+
+
+@pytest.mark.parametrize("pattern, name, expected", [
+    ("sel*", "selection", True), ("*tion", "selection", True), ("s*l*n", "selection", True),
+    ("*", "", True), ("a*a", "a", False), ("a*a", "aa", True), ("*ab*ab*", "abab", True),
+    ("*ab*ab*", "aba", False), ("sel", "sel", True), ("sel", "Sel", False), ("s**n", "sn", True),
+])
+def test_identifier_pattern_semantics(pattern, name, expected):
+    from tooling.sigma.detection import _glob_match
+
+    assert _glob_match(pattern, name) is expected
+
+
 def test_wildcard_runs_stay_fast():
     # a long field against many stars: one `.*` per run keeps the regex from backtracking for ages
     start = time.perf_counter()

@@ -440,11 +440,30 @@ class _ConditionParser:
         if token.lower() == "them":  # identifiers starting with `_` are helpers, left out of `them`
             names = [name for name in self.names if not name.startswith("_")]
         elif token and token not in "()" and token.lower() not in _KEYWORDS:
-            pattern = re.compile(".*".join(re.escape(part) for part in token.split("*")), re.DOTALL)
-            names = [name for name in self.names if pattern.fullmatch(name)]
+            names = [name for name in self.names if _glob_match(token, name)]
         else:
             self.fail("expected a pattern or 'them' after 'of'" + (f", found {token!r}" if token else ""), offset)
         if not names:
             self.fail(f"{token!r} matches no search identifier", offset)
         self.position += 1
         return ("id", names[0]) if len(names) == 1 else (combine, [("id", name) for name in names])
+
+
+def _glob_match(pattern: str, name: str) -> bool:
+    """Whether `name` fits `pattern`, where `*` is any text (and nothing else is special).
+
+    Without backtracking, so time is linear in the lengths (a regex such as `.*a.*a.*c` can take
+    ages on a long name): the first part must start the name, the last must end it, and each part
+    between is found at its leftmost place after the one before (leftmost is never worse)."""
+    if "*" not in pattern:
+        return name == pattern
+    first, *middle, last = pattern.split("*")
+    if len(first) + len(last) > len(name) or not name.startswith(first) or not name.endswith(last):
+        return False
+    position, end = len(first), len(name) - len(last)
+    for part in middle:
+        found = name.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
