@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from tooling.diagnostics import Diagnostic
+from tooling.languages.evaluation import (
+    EMPTY_CONTEXT, Compiled, Deadline, Evaluation, EvaluationContext, NotEvaluated, checked_events,
+)
 from tooling.languages.lalr import LalrLoop, UnsupportedParser
 from tooling.languages.parser_cache import build_parser
 
@@ -23,6 +26,21 @@ MAX_QUERY_CHARS = 200_000
 LintRule = Callable[[Any, str], Iterable[Diagnostic]]
 
 STRUCTURE = ("')'", "']'", "'}'", "'|'", "','", "';'")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A name a query uses, for the platform checks (tooling/platforms): a table (or index, event
+    type), a field, or a literal compared with a field. Positions are 1-based, in the query."""
+
+    kind: str  # "table" | "field" | "value"
+    name: str  # the table or field name
+    line: int
+    column: int
+    tables: tuple[str, ...] = ()  # the tables in scope where the field is used, when known
+    value: str | None = None  # kind "value": the literal compared with field `name`
+    operator: str | None = None  # the operator applied to the field, when known (e.g. "==", ":")
+    produced: bool = False  # a field made by an earlier stage of the query (extend, eval, parse, :=)
 
 
 @dataclass
@@ -61,6 +79,77 @@ class Language:
 
     def _parse(self, text: str) -> tuple[Any, list[Diagnostic]]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # --- evaluation (see evaluation.py for the contract) ------------------------------------
+
+    def evaluate(self, text: str, events: Any, context: EvaluationContext | None = None) -> Evaluation:
+        """Run the query over `events` (dicts in the platform's shape). Never raises, never hangs."""
+        checked = checked_events(events)
+        if isinstance(checked, str):
+            return Evaluation(False, reason=f"1:1: {checked}", line=1, column=1)
+        compiled = self.compiled(text)
+        if isinstance(compiled, NotEvaluated):
+            return _not_evaluated(compiled)
+        try:
+            result = compiled(checked, Deadline(), context or EMPTY_CONTEXT)
+        except NotEvaluated as exc:
+            return _not_evaluated(exc)
+        except RecursionError:
+            return Evaluation(False, reason="1:1: a value nested too deeply to evaluate", line=1, column=1)
+        except Exception as exc:  # noqa: BLE001 - the contract: a bug gives no verdict, not a crash
+            return Evaluation(False, reason=f"1:1: internal error in the {self.name} evaluator: "
+                              f"{type(exc).__name__}: {exc}", line=1, column=1)
+        result.matched = sorted(set(result.matched))
+        return result
+
+    def compiled(self, text: str) -> Compiled | NotEvaluated:
+        """The query compiled for evaluation, cached by its text (a package's query is evaluated
+        on many samples, in `dac test` and `dac validate` alike)."""
+        cache = self.__dict__.setdefault("_compiled_cache", {})
+        found = cache.get(text)
+        if found is None:
+            found = self._compile_text(text)
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[text] = found
+        return found
+
+    def _compile_text(self, text: str) -> Compiled | NotEvaluated:
+        parsed = self.parse(text)
+        if not parsed.ok:
+            first = next((d for d in parsed.diagnostics if d.code.startswith("DAC3")), None)
+            line, column = (first.line, first.column) if first else (1, 1)
+            return NotEvaluated(f"the query does not parse ({first.message if first else 'no tree'})", line, column)
+        try:
+            return self._compile(parsed.tree, text)
+        except NotEvaluated as exc:
+            return exc
+        except RecursionError:
+            return NotEvaluated("the query is nested too deeply to evaluate")
+        except Exception as exc:  # noqa: BLE001 - see evaluate
+            return NotEvaluated(f"internal error in the {self.name} evaluator: {type(exc).__name__}: {exc}")
+
+    def references(self, text: str) -> list[Reference]:
+        """The tables, fields and compared values the query names (empty when it does not parse
+        or the language does not report them yet)."""
+        parsed = self.parse(text)
+        if not parsed.ok:
+            return []
+        try:
+            return list(self._references(parsed.tree, text))
+        except Exception:  # noqa: BLE001 - the platform checks are skipped rather than crash
+            return []
+
+    def _references(self, tree: Any, text: str) -> Iterable[Reference]:
+        return ()
+
+    def _compile(self, tree: Any, text: str) -> Compiled:
+        """Turn a parse tree into a `Compiled` callable; raise NotEvaluated for what it cannot."""
+        raise NotEvaluated(f"{self.name} queries are not evaluated yet")
+
+
+def _not_evaluated(exc: NotEvaluated) -> Evaluation:
+    return Evaluation(False, reason=f"{exc.line}:{exc.column}: {exc.construct}", line=exc.line, column=exc.column)
 
 
 _LARK_TYPES: tuple = ()

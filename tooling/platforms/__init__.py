@@ -1,0 +1,231 @@
+"""Platform knowledge, as data: how each SIEM stores events and what its queries can name.
+
+    from tooling.platforms import classify, render, platform_schema
+    kind = classify(sample, logsource)            # "windows_process_creation", ... or None
+    rendering = render("kql", sample, logsource)  # the event as Defender XDR / Sentinel shows it
+    rendering.event, rendering.kind, rendering.unmapped
+    platform_schema("kql").tables["DeviceProcessEvents"].fields["ProcessCommandLine"]  # "string"
+
+Data files (each names its sources and a date):
+- `kinds.json`: the kinds of sample event (Sigma taxonomy), recognised from their fields.
+- `<key>/render.json`: per kind, how that event looks on platform `<key>` (keys as in
+  `tooling/languages/`). Its shape:
+
+      {"platform": "...", "sources": [...], "date": "YYYY-MM-DD",
+       "nested": false,                      # true: dotted names build nested objects (ECS, UDM)
+       "time": [{"to": "Timestamp", "format": "iso"}],     # iso | epoch_ms | epoch_s
+       "kinds": {"<kind>": {
+           "set": {"$table": "DeviceProcessEvents", "ActionType": "ProcessCreated"},
+           "fields": {"<Sigma field>": "<platform field>"            # a rename, or
+                      | {"to": "...", "transform": "basename",      # a named transform, and/or
+                         "map": {"SetValue": "RegistryValueSet"}, "default": "..."}   # a value map
+                      | [ ...several of those... ]},
+           "defaults": {"<platform field>": value},   # set when no sample field produced it
+           "ignore": ["EventID"],                     # sample fields the kind itself stands for
+           "raw": [{"to": "_raw", "format": "sysmon_xml"}]}}}    # the whole event as text
+
+  A kind a platform does not list has no rendering there (`render` returns None); a sample field
+  a kind does not map is dropped and listed in `unmapped`.
+- `<key>/schema.json`: tables (or indexes, event types) with their fields and types, the
+  enumerations queries compare against, and cross-platform aliases (see `PlatformSchema`).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from tooling.platforms import transforms as shared
+
+HERE = Path(__file__).parent
+# Samples carry no time of their own; rendered events get one, a second apart from this.
+SAMPLE_TIME = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+class PlatformDataError(Exception):
+    """A platform data file that does not follow its shape (a bug in the tooling's data)."""
+
+
+@dataclass(frozen=True)
+class Rendering:
+    kind: str
+    event: dict
+    unmapped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    fields: Mapping[str, str]  # field -> type: string | text | number | bool | datetime | dynamic | array | ip
+    enums: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformSchema:
+    key: str
+    tables: Mapping[str, Table]
+    common_fields: Mapping[str, str]  # fields every table has
+    aliases: Mapping[str, str]  # a name from another platform or Sigma -> this platform's name
+    sources: tuple = ()
+
+    def fields_of(self, table: str | None) -> Mapping[str, str] | None:
+        """The fields a table has (common fields included), or None when the table is unknown."""
+        if table is None:
+            merged: dict[str, str] = dict(self.common_fields)
+            for known in self.tables.values():
+                merged.update(known.fields)
+            return merged
+        known = self.tables.get(table)
+        return None if known is None else {**self.common_fields, **known.fields}
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlatformDataError(f"{path}: {exc}") from None
+    if not isinstance(data, dict) or not data.get("sources") or not data.get("date"):
+        raise PlatformDataError(f"{path}: a platform data file must be an object with its sources and date")
+    return data
+
+
+@lru_cache(maxsize=1)
+def kinds() -> list[dict]:
+    return _read(HERE / "kinds.json")["kinds"]
+
+
+def _holds(condition: Mapping, sample: Mapping, logsource: Mapping) -> bool:
+    for name in condition.get("has", ()):
+        if name not in sample:
+            return False
+    for name in condition.get("lacks", ()):
+        if name in sample:
+            return False
+    for name, allowed in condition.get("equals", {}).items():
+        if name not in sample or str(sample[name]) not in {str(a) for a in allowed}:
+            return False
+    for name, prefix in condition.get("prefix", {}).items():
+        if not str(sample.get(name, "")).startswith(prefix):
+            return False
+    for name, prefix in condition.get("not_prefix", {}).items():
+        if str(sample.get(name, "")).startswith(prefix):
+            return False
+    if "product" in condition and logsource.get("product") not in condition["product"]:
+        return False
+    if "any" in condition and not any(_holds(option, sample, logsource) for option in condition["any"]):
+        return False
+    return True
+
+
+def classify(sample: Mapping, logsource: Mapping | None = None) -> str | None:
+    """The kind of a sample event (Sigma taxonomy), or None when no kind fits."""
+    for entry in kinds():
+        if _holds(entry["when"], sample, logsource or {}):
+            return entry["kind"]
+    return None
+
+
+@lru_cache(maxsize=None)
+def render_table(key: str) -> dict:
+    return _read(HERE / key / "render.json")
+
+
+@lru_cache(maxsize=None)
+def _platform_functions(key: str) -> tuple[dict, dict]:
+    try:
+        module = importlib.import_module(f"tooling.platforms.{key}.transforms")
+    except ModuleNotFoundError:
+        return {}, {}
+    return getattr(module, "TRANSFORMS", {}), getattr(module, "FORMATS", {})
+
+
+def _function(key: str, name: str, registry: str) -> Any:
+    own = _platform_functions(key)[0 if registry == "transform" else 1]
+    found = own.get(name) or (shared.TRANSFORMS if registry == "transform" else shared.FORMATS).get(name)
+    if found is None:
+        raise PlatformDataError(f"{key}/render.json names the unknown {registry} {name!r}")
+    return found
+
+
+def _put(event: dict, name: str, value: Any, nested: bool) -> None:
+    if not nested or "." not in name:
+        event[name] = value
+        return
+    *heads, last = name.split(".")
+    node = event
+    for head in heads:
+        node = node.setdefault(head, {})
+        if not isinstance(node, dict):
+            raise PlatformDataError(f"{name}: {head} is both a value and an object")
+    node[last] = value
+
+
+def _has(event: dict, name: str, nested: bool) -> bool:
+    if not nested or "." not in name:
+        return name in event
+    node: Any = event
+    for head in name.split("."):
+        if not isinstance(node, dict) or head not in node:
+            return False
+        node = node[head]
+    return True
+
+
+def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index: int = 0,
+           kind: str | None = None) -> Rendering | None:
+    """The event `sample` (Sigma taxonomy) becomes on platform `key`, or None when that platform
+    has no rendering for the sample's kind. `index` spaces the events' times a second apart."""
+    kind = kind or classify(sample, logsource)
+    table = render_table(key)
+    spec = table.get("kinds", {}).get(kind) if kind else None
+    if spec is None:
+        return None
+    nested = bool(table.get("nested"))
+    event: dict = {}
+    moment = SAMPLE_TIME + timedelta(seconds=index)
+    for target in table.get("time", ()):
+        _put(event, target["to"], shared.time_as(moment, target.get("format", "iso")), nested)
+    for name, value in spec.get("set", {}).items():
+        _put(event, name, value, nested)
+    mapping = spec.get("fields", {})
+    unmapped = []
+    for name, value in sample.items():
+        rules = mapping.get(name)
+        if rules is None:
+            if name not in spec.get("ignore", ()):
+                unmapped.append(name)
+            continue
+        for rule in rules if isinstance(rules, list) else [rules]:
+            rule = {"to": rule} if isinstance(rule, str) else rule
+            result = value
+            if "transform" in rule:
+                result = _function(key, rule["transform"], "transform")(result, sample)
+            if "map" in rule:
+                result = rule["map"].get(str(result), rule.get("default", result))
+            if result is not None:
+                _put(event, rule["to"], result, nested)
+    for name, value in spec.get("defaults", {}).items():
+        if not _has(event, name, nested):
+            _put(event, name, value, nested)
+    for target in spec.get("raw", ()):
+        _put(event, target["to"], _function(key, target["format"], "format")(dict(sample)), nested)
+    return Rendering(kind, event, tuple(unmapped))
+
+
+@lru_cache(maxsize=None)
+def platform_schema(key: str) -> PlatformSchema:
+    data = _read(HERE / key / "schema.json")
+    tables = {name: Table(name, dict(spec.get("fields", {})),
+                          {f: tuple(v) for f, v in spec.get("enums", {}).items()}, spec.get("description", ""))
+              for name, spec in data.get("tables", {}).items()}
+    return PlatformSchema(key, tables, dict(data.get("common_fields", {})), dict(data.get("aliases", {})),
+                          tuple(data.get("sources", ())))
+
+
+def has_platform_data(key: str, name: str = "render.json") -> bool:
+    return (HERE / key / name).is_file()

@@ -1,0 +1,205 @@
+"""Named value transforms and raw-text formats that the render tables (`<key>/render.json`) use.
+
+A render table is data: it names a transform for a field (`"transform": "basename"`) or a format
+for the event's raw text (`"format": "sysmon_xml"`). Only functions registered here can be named,
+so a table cannot run arbitrary code. A platform may add its own in `<key>/transforms.py`
+(`TRANSFORMS` and `FORMATS` dicts), looked up before these.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable, Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+HIVES = {
+    "HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKU": "HKEY_USERS",
+    "HKCR": "HKEY_CLASSES_ROOT", "HKCC": "HKEY_CURRENT_CONFIG",
+}
+# How the kernel (and so Sysmon's raw form, Falcon and Defender's RegistryKey) names the hives.
+KERNEL_HIVES = {"HKLM": "\\REGISTRY\\MACHINE", "HKU": "\\REGISTRY\\USER", "HKCU": "\\REGISTRY\\USER\\<SID>"}
+
+
+def _split_path(value: str) -> tuple[str, str]:
+    cut = max(value.rfind("\\"), value.rfind("/"))
+    return (value[:cut], value[cut + 1:]) if cut >= 0 else ("", value)
+
+
+def basename(value: Any, sample: Mapping | None = None) -> Any:
+    return _split_path(value)[1] if isinstance(value, str) else value
+
+
+def dirname(value: Any, sample: Mapping | None = None) -> Any:
+    return _split_path(value)[0] if isinstance(value, str) else value
+
+
+def user_domain(value: Any, sample: Mapping | None = None) -> Any:
+    return value.split("\\", 1)[0] if isinstance(value, str) and "\\" in value else None
+
+
+def user_name(value: Any, sample: Mapping | None = None) -> Any:
+    return value.split("\\", 1)[1] if isinstance(value, str) and "\\" in value else value
+
+
+def _hive(value: str) -> tuple[str, str]:
+    head, _, rest = value.partition("\\")
+    return head.upper(), rest
+
+
+def registry_hive_long(value: Any, sample: Mapping | None = None) -> Any:
+    """HKLM\\SOFTWARE\\... -> HKEY_LOCAL_MACHINE\\SOFTWARE\\... (Defender's RegistryKey, Falcon)."""
+    if not isinstance(value, str):
+        return value
+    head, rest = _hive(value)
+    return f"{HIVES[head]}\\{rest}" if head in HIVES else value
+
+
+def registry_kernel(value: Any, sample: Mapping | None = None) -> Any:
+    """HKLM\\SOFTWARE\\... -> \\REGISTRY\\MACHINE\\SOFTWARE\\... (the kernel's names)."""
+    if not isinstance(value, str):
+        return value
+    head, rest = _hive(value)
+    return f"{KERNEL_HIVES[head]}\\{rest}" if head in KERNEL_HIVES else value
+
+
+def is_key_event(sample: Mapping | None) -> bool:
+    """A Sysmon 12 / 14 event (key created, deleted or renamed): its TargetObject is a key, not
+    a key and a value name as in 13 (value set) or a DeleteValue."""
+    if not sample:
+        return False
+    kind = str(sample.get("EventType", ""))
+    return kind in ("CreateKey", "DeleteKey", "RenameKey") or (not kind and str(sample.get("EventID")) in ("12", "14"))
+
+
+def registry_key(value: Any, sample: Mapping | None = None) -> Any:
+    """The key of a Sysmon TargetObject: the whole path for a key event, else the path without
+    its last part (the value name)."""
+    return value if is_key_event(sample) else dirname(value)
+
+
+def registry_key_long(value: Any, sample: Mapping | None = None) -> Any:
+    """`registry_key` with the hive spelled out (HKEY_LOCAL_MACHINE\\...)."""
+    return registry_hive_long(registry_key(value, sample))
+
+
+def registry_value_name(value: Any, sample: Mapping | None = None) -> Any:
+    """The value name of a Sysmon TargetObject (its last part); None for a key event."""
+    return None if is_key_event(sample) else basename(value)
+
+
+def _dword(value: Any) -> int | None:
+    if isinstance(value, str) and value.startswith(("DWORD (", "QWORD (")) and value.endswith(")"):
+        try:
+            return int(value[7:-1], 16)
+        except ValueError:
+            return None
+    return None
+
+
+def dword_number(value: Any, sample: Mapping | None = None) -> Any:
+    """Sysmon's "DWORD (0x00000001)" -> 1; other data as it is."""
+    number = _dword(value)
+    return number if number is not None else value
+
+
+def dword_text(value: Any, sample: Mapping | None = None) -> Any:
+    """Sysmon's "DWORD (0x00000001)" -> "1" (how several platforms show DWORD data as text)."""
+    number = _dword(value)
+    return str(number) if number is not None else value
+
+
+def dword_hex(value: Any, sample: Mapping | None = None) -> Any:
+    """Sysmon's "DWORD (0x00000001)" -> "0x00000001"."""
+    number = _dword(value)
+    return f"0x{number:08x}" if number is not None else value
+
+
+def text(value: Any, sample: Mapping | None = None) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def integer(value: Any, sample: Mapping | None = None) -> Any:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def lower(value: Any, sample: Mapping | None = None) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def upper(value: Any, sample: Mapping | None = None) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+def json_value(value: Any, sample: Mapping | None = None) -> Any:
+    """JSON text -> its value (CloudTrail's requestParameters, M365 Parameters)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+# name -> function(value, sample): the sample (Sigma taxonomy) is there for transforms whose
+# result depends on the kind of event (a registry key event vs a value event).
+TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
+    "basename": basename, "dirname": dirname, "user_domain": user_domain, "user_name": user_name,
+    "registry_hive_long": registry_hive_long, "registry_kernel": registry_kernel,
+    "registry_key": registry_key, "registry_key_long": registry_key_long,
+    "registry_value_name": registry_value_name,
+    "dword_number": dword_number, "dword_text": dword_text, "dword_hex": dword_hex,
+    "text": text, "integer": integer, "lower": lower, "upper": upper, "json_value": json_value,
+}
+
+
+# --- raw-text formats: the whole sample (Sigma taxonomy) -> the event's raw text ------------
+
+def sysmon_xml(sample: dict) -> str:
+    """The XML form of a Windows event as Windows Event Forwarding / Splunk's XmlWinEventLog
+    keep it: System/EventID and EventData/Data Name="..." (double quotes, as Windows writes)."""
+    event_id = sample.get("EventID", "")
+    data = "".join(f"<Data Name={quoteattr(str(name))}>{escape(str(value))}</Data>"
+                   for name, value in sample.items() if name not in ("EventID", "Provider_Name"))
+    provider = sample.get("Provider_Name", "Microsoft-Windows-Sysmon")
+    return (f"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+            f"<Provider Name={quoteattr(str(provider))}/><EventID>{escape(str(event_id))}</EventID></System>"
+            f"<EventData>{data}</EventData></Event>")
+
+
+def json_text(sample: dict) -> str:
+    return json.dumps(sample, ensure_ascii=False, separators=(",", ":"))
+
+
+def key_values(sample: dict) -> str:
+    """key=value pairs, values with spaces quoted (auditd, FortiGate)."""
+    def show(value: Any) -> str:
+        value = text(value)
+        return f'"{value}"' if isinstance(value, str) and (" " in value or not value) else str(value)
+
+    return " ".join(f"{name}={show(value)}" for name, value in sample.items())
+
+
+def message(sample: dict) -> str:
+    return str(sample.get("message", ""))
+
+
+FORMATS: dict[str, Callable[[dict], str]] = {
+    "sysmon_xml": sysmon_xml, "json": json_text, "key_values": key_values, "message": message,
+}
+
+
+# --- time formats ------------------------------------------------------------------------
+
+def time_as(moment: datetime, form: str) -> Any:
+    if form == "iso":
+        return moment.isoformat().replace("+00:00", "Z")
+    if form == "epoch_ms":
+        return int(moment.timestamp() * 1000)
+    if form == "epoch_s":
+        return moment.timestamp()
+    raise ValueError(f"unknown time format {form!r}")
