@@ -15,6 +15,8 @@ three ways to place a value, and nothing else:
   the content cannot close it.
 
 URLs become links only through `safe_url`, which accepts absolute http(s) URLs and nothing else.
+All three drop control characters and show bidirectional controls (which could make a query read
+differently from how it runs) as visible `<U+202E>` markers.
 """
 from __future__ import annotations
 
@@ -34,7 +36,15 @@ _PUNCTUATION = set(string.punctuation) - {"<", ">", "&"}
 _INLINE = set("\\`*_[]!{}|#~")
 _NUMBERED = re.compile(r"^(\d+)([.)])")
 _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# Bidirectional controls reorder what a reader sees ("Trojan Source"): each is shown as a visible
+# marker such as <U+202E> instead, in text, attributes and code blocks alike.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(text: str) -> str:
+    """Control characters dropped, bidirectional controls made visible."""
+    return _BIDI.sub(lambda match: f"<U+{ord(match.group()):04X}>", _CONTROL.sub("", text))
 _ID = re.compile(r"^T\d{4}(\.\d{3})?$")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -54,7 +64,7 @@ def text_of(value: Any) -> str:
 
 def md_text(value: Any) -> str:
     """One line of inert Markdown text."""
-    text = " ".join(_CONTROL.sub("", text_of(value)).split())
+    text = " ".join(_clean(text_of(value)).split())
     if not text:
         return ""
     out = [_escape_char(text[0], everything=True)]
@@ -78,13 +88,13 @@ def _escape_char(char: str, everything: bool = False) -> str:
 
 def md_paragraphs(value: Any) -> str:
     """Inert Markdown paragraphs: blank lines in the value separate paragraphs."""
-    paragraphs = re.split(r"\n\s*\n", _CONTROL.sub("", text_of(value)))
+    paragraphs = re.split(r"\n\s*\n", _clean(text_of(value)))
     return "\n\n".join(md_text(p) for p in paragraphs if p.strip())
 
 
 def md_code(value: Any) -> str:
     """Inline code: a backtick span longer than any backtick run inside, content escaped by Markdown."""
-    text = " ".join(_CONTROL.sub("", text_of(value)).split())
+    text = " ".join(_clean(text_of(value)).split())
     if not text:
         return ""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -95,12 +105,12 @@ def md_code(value: Any) -> str:
 
 def h(value: Any) -> str:
     """Text for raw HTML (element content or a quoted attribute value)."""
-    return html.escape(_CONTROL.sub("", text_of(value)), quote=True)
+    return html.escape(_clean(text_of(value)), quote=True)
 
 
 def fence(content: str, lang: str = "text", indent: str = "", attrs: str = "") -> str:
     """A fenced code block that its content cannot close, indented by `indent`."""
-    content = _CONTROL.sub("", content).replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    content = _clean(content).replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
     longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
     marks = "`" * max(3, longest + 1)
     header = f"{marks} {lang}" + (f" {attrs}" if attrs else "")
@@ -113,7 +123,7 @@ def safe_url(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     url = value.strip()
-    if not url or _CONTROL.search(url) or any(c.isspace() for c in url) or len(url) > 2048:
+    if not url or _CONTROL.search(url) or _BIDI.search(url) or any(c.isspace() for c in url) or len(url) > 2048:
         return None
     try:
         parts = urlsplit(url)
