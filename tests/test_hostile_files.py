@@ -151,6 +151,15 @@ def test_the_site_does_not_publish_a_refused_file(tmp_path):
     assert len(catalog.errors) == 1 and "DAC119" in catalog.errors[0]
 
 
+@POSIX
+def test_the_site_logs_a_hostile_file_name_escaped(tmp_path):
+    detections, _, _ = _tree(tmp_path)
+    (detections / "T1562" / "x\x1b[2J\u202e.yml").write_bytes(b"\xff")
+    catalog = load_catalog(detections, tmp_path)
+    assert len(catalog.errors) == 1 and "x\\x1b[2J\\u202e.yml" in catalog.errors[0]
+    assert not RAW.search(catalog.errors[0])
+
+
 def test_reads_are_bounded_even_when_the_size_lies(tmp_path, monkeypatch):
     """A file that grows after its size is taken (or a /proc file reporting 0) is read up to the bound."""
     detections, package, _ = _tree(tmp_path)

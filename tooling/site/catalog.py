@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tooling.attack import attack_data
+from tooling.diagnostics.render import printable
 from tooling.package import LoadError, iter_package_files, load_package
 from tooling.site.escape import is_technique_id, slug
 from tooling.site.parallel import pmap
@@ -130,7 +131,7 @@ def load_catalog(folder: Path, repo_root: Path) -> Catalog:
         return catalog
     for path, loaded in pmap(_load, list(iter_package_files([folder]))):
         if isinstance(loaded, str):
-            catalog.errors.append(f"{path}: {loaded}")
+            catalog.errors.append(printable(f"{path}: {loaded}"))  # logged to a terminal: no raw controls
             continue
         data = loaded
         tid = data.get("id")
