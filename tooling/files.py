@@ -24,12 +24,21 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def _write(out, data: bytes) -> None:
+    """Write and flush to the disk (before the rename, so the new name never points at lost data)."""
+    out.write(data)
+    out.flush()
+    os.fsync(out.fileno())
+
+
 def write_text_atomic(path: Path | str, text: str, encoding: str = "utf-8") -> None:
     """Replace `path` with `text`, atomically; raises OSError (with `filename`) when it cannot."""
     write_bytes_atomic(path, text.encode(encoding))
 
 
-def write_bytes_atomic(path: Path | str, data: bytes) -> None:
+def write_bytes_atomic(path: Path | str, data: bytes, mode: int | None = None) -> None:
+    """Replace `path` with `data`, atomically. `mode`: the new file's permission bits (default:
+    the existing file's, or what a plain write would give a new file)."""
     path = Path(path)
     try:
         info = os.lstat(path)
@@ -40,18 +49,17 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> None:
     regular = info is not None and stat.S_ISREG(info.st_mode)
     if regular and (not os.access(path, os.W_OK) or not info.st_mode & 0o222):  # (root ignores access bits)
         raise PermissionError(errno.EACCES, "the file is read-only", str(path))
-    mode = stat.S_IMODE(info.st_mode) if regular else _default_mode()
+    if mode is None:
+        mode = stat.S_IMODE(info.st_mode) if regular else _default_mode()
     folder = path.parent
     try:
         handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".dac-tmp")
     except OSError as exc:
-        exc.filename = exc.filename or str(path)
+        exc.filename, exc.filename2 = str(path), None
         raise
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+            _write(out, data)
         os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException as exc:

@@ -10,9 +10,91 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tooling.files import write_text_atomic
+
 
 class StixError(ValueError):
     pass
+
+
+MAX_DEPTH = 64  # a STIX bundle nests five levels deep; where json gives up, say where the nesting went on
+
+
+def _position(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep(text: str) -> int | None:
+    """The offset of the first bracket nested deeper than MAX_DEPTH (strings skipped), or None."""
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+def load_bundle(stix_file: Path) -> Any:
+    """The parsed JSON of `stix_file`; StixError names the file and, where known, line:column."""
+    try:
+        text = stix_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StixError(f"cannot read {stix_file}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise StixError(f"cannot read {stix_file}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StixError(f"{stix_file}:{exc.lineno}:{exc.colno}: cannot read: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        # Only now look for where (the scan costs a second on a real 40 MB bundle).
+        deep = _too_deep(text)
+        where = f":{_position(text, deep)}" if deep is not None else ""
+        raise StixError(f"{stix_file}{where}: cannot read: JSON nested too deeply (more than {MAX_DEPTH} levels); "
+                        f"not an ATT&CK STIX bundle") from None
+    except (MemoryError, ValueError) as exc:  # ValueError: e.g. an integer too long to convert
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StixError(f"{stix_file}: cannot parse the JSON: {reason}") from None
+
+
+def _where(index: int, obj: Any) -> str:
+    ident = obj.get("id") if isinstance(obj, dict) else None
+    return f"objects[{index}]" + (f" ({ident})" if isinstance(ident, str) else "")
+
+
+def _check_shape(objects: list) -> None:
+    """Every field the import reads has the type STIX gives it, or StixError says which object."""
+    strings = ("type", "id", "name", "x_mitre_shortname", "x_mitre_version", "description", "source_ref",
+               "target_ref", "relationship_type")
+    for index, obj in enumerate(objects):
+        if not isinstance(obj, dict):
+            raise StixError(f"{_where(index, obj)}: expected a JSON object, found {type(obj).__name__}")
+        for key in strings:
+            if obj.get(key) is not None and not isinstance(obj[key], str):
+                raise StixError(f"{_where(index, obj)}: '{key}' should be a string, found {type(obj[key]).__name__}")
+        for key, item_type in (("external_references", dict), ("kill_chain_phases", dict), ("tactic_refs", str),
+                               ("x_mitre_platforms", str)):
+            value = obj.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, list) or not all(isinstance(v, item_type) for v in value):
+                raise StixError(f"{_where(index, obj)}: '{key}' should be a list of "
+                                f"{'objects' if item_type is dict else 'strings'}")
+            for entry in value if item_type is dict else ():
+                bad = next((k for k, v in entry.items() if v is not None and not isinstance(v, (str, int, bool))
+                            and k in ("source_name", "external_id", "url", "kill_chain_name", "phase_name")), None)
+                if bad:
+                    raise StixError(f"{_where(index, obj)}: '{key}.{bad}' should be a string")
+        if obj.get("type") == "attack-pattern" and not isinstance(obj.get("id"), str):
+            raise StixError(f"{_where(index, obj)}: an attack-pattern without a string 'id'")
 
 
 def _external_id(obj: dict) -> str | None:
@@ -43,6 +125,7 @@ def snapshot_from_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(bundle, dict) or not isinstance(bundle.get("objects"), list):
         raise StixError("not a STIX bundle: no 'objects' list")
     objects = bundle["objects"]
+    _check_shape(objects)
     tactics = []
     by_shortname = {}
     version = None
@@ -96,12 +179,12 @@ def snapshot_from_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_snapshot(stix_file: Path, out: Path, version: str | None = None) -> dict[str, Any]:
+    bundle = load_bundle(stix_file)
     try:
-        bundle = json.loads(stix_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StixError(f"cannot read {stix_file}: {exc}") from exc
-    snapshot = snapshot_from_bundle(bundle)
+        snapshot = snapshot_from_bundle(bundle)
+    except StixError as exc:
+        raise StixError(f"{stix_file}: {exc}") from None
     if version:
         snapshot["attack_version"] = version
-    out.write_text(json.dumps(snapshot, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text_atomic(out, json.dumps(snapshot, indent=1, ensure_ascii=False) + "\n")  # OSError: the caller's
     return snapshot
