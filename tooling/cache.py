@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tooling import __version__
 from tooling.checks.schema import SCHEMA_PATH
 from tooling.diagnostics import Diagnostic
-from tooling.package import Package, QueryResults, Span
+from tooling.package import LoadError, Package, QueryResults, Span, read_package_bytes
 from tooling.user_cache import private_folder, read_private, remove_entries, write_private
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,18 +62,24 @@ class ValidationCache:
         # it is checked is then stored under its old content, and missed next time (not reused).
         self._digests: dict[Path, bytes] = {}
         self._pruned = False
+        self.salt = ""  # what else the results depend on (the repository's platforms.yml)
+
+    def salt_with(self, salt: str) -> None:
+        """Key entries also by `salt` (a digest of what else the results depend on)."""
+        self.salt = salt
 
     def _entry(self, path: Path) -> Path:
         # Results carry display paths relative to the working directory, so it is part of the key.
         assert self.folder is not None
-        return self.folder / (hashlib.sha256(f"{Path.cwd()}\0{path.resolve()}".encode()).hexdigest() + SUFFIX)
+        key = f"{Path.cwd()}\0{path.resolve()}\0{self.salt}"
+        return self.folder / (hashlib.sha256(key.encode()).hexdigest() + SUFFIX)
 
     @staticmethod
     def _digest(path: Path) -> bytes | None:
+        # Read as the checks read it: a refused file (a link out, a device) is not cached.
         try:
-            return hashlib.sha256(path.read_bytes()).digest() if path.is_file() and path.stat().st_size <= 1 << 20 \
-                else None
-        except OSError:
+            return hashlib.sha256(read_package_bytes(path)).digest()
+        except (LoadError, OSError):
             return None
 
     def get(self, path: Path) -> "FileResult | None":

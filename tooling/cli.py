@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from tooling import __version__
+from tooling.cli_evaluation import add_parsers as add_evaluation_parsers
+from tooling.cli_evaluation import cmd_platforms, cmd_test
 from tooling.diagnostics import Severity
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -29,6 +31,8 @@ examples:
   dac attack show T1562                          what the bundled ATT&CK data knows
   dac export navigator -o coverage.json          ATT&CK Navigator layer; `dac export sigma` writes sigma/
   dac report --base origin/main                  Markdown summary of a pull request's package changes
+  dac test                                       run every query and Sigma form on its sample events
+  dac platforms show kql DeviceProcessEvents     what dac knows about a platform's tables and fields
 
 exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error (a bug in dac)
 """
@@ -58,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--jobs", "-j", type=int, default=None,
                           help="processes to use (default: one per CPU; 1 checks everything in this process)")
     validate.add_argument("--no-cache", action="store_true",
-                          help="check every file afresh instead of reusing earlier results (kept in ~/.cache/dac/validate)")
+                          help="check every file afresh instead of reusing earlier results "
+                               "(kept in ~/.cache/dac/validate)")
 
     parse = sub.add_parser("parse", help="parse one query and show its diagnostics or tree",
                            description="Parse one query in one language. Positions are within the query.")
@@ -140,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "introduces an error or warning.")
     report.add_argument("--base", required=True, metavar="REF", help="the revision to compare with, e.g. origin/main")
     report.add_argument("--head", metavar="REF", help="the revision to compare (default: the working tree)")
+    add_evaluation_parsers(sub, list(RENDERERS), list(LANGUAGES))
     return parser
 
 
@@ -223,17 +229,24 @@ def cmd_validate(args) -> int:
         return EXIT_USAGE
     report = validate(paths, jobs=args.jobs, cache=None if args.no_cache else _SafeCache.open())
     output = RENDERERS[args.format](report.diagnostics, report.files)
+    if not _write_report(args, "validate", output):
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if report.failed(Severity(args.fail_on)) else EXIT_OK
+
+
+def _write_report(args, command: str, output: str) -> bool:
+    """Print the report, or write it to --output whole or not at all; False (said why) on failure."""
     if args.output:
         from tooling.files import write_text_atomic
 
         try:
             write_text_atomic(args.output, output + "\n")
         except OSError as exc:
-            print(f"dac validate: cannot write {args.output}: {_reason(exc)}", file=sys.stderr)
-            return EXIT_USAGE
+            print(f"dac {command}: cannot write {args.output}: {_reason(exc)}", file=sys.stderr)
+            return False
     elif output:
         print(output)
-    return EXIT_PROBLEMS if report.failed(Severity(args.fail_on)) else EXIT_OK
+    return True
 
 
 def cmd_parse(args) -> int:
@@ -443,7 +456,8 @@ def cmd_report(args) -> int:
 
 
 COMMANDS = {"validate": cmd_validate, "parse": cmd_parse, "fmt": cmd_fmt, "new": cmd_new, "explain": cmd_explain,
-            "schema": cmd_schema, "attack": cmd_attack, "export": cmd_export, "report": cmd_report}
+            "schema": cmd_schema, "attack": cmd_attack, "export": cmd_export, "report": cmd_report,
+            "test": cmd_test, "platforms": cmd_platforms}
 
 
 def main(argv: list[str] | None = None) -> int:

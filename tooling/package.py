@@ -63,6 +63,9 @@ class Package:
     data: dict
     spans: dict[Pointer, Span] = field(repr=False, default_factory=dict)
     query_results: QueryResults = field(repr=False, default_factory=dict)  # see checks/queries.py
+    # The per-query results known before this run's checks (checks/verdicts.py looks its own up
+    # here, since check_queries replaces `query_results` with this version's parse results).
+    earlier_results: QueryResults = field(repr=False, default_factory=dict)
 
     @property
     def id(self) -> str | None:

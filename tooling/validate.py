@@ -18,9 +18,11 @@ from tooling.checks.queries import check_queries, parse_queries, queries_to_pars
 from tooling.checks.repository import check_repository
 from tooling.checks.samples import check_samples
 from tooling.checks.schema import check_schema, schema_validator
+from tooling.checks.verdicts import use_local
 from tooling.checks.text import check_bidi
 from tooling.diagnostics import CODES, Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
+from tooling.platforms.local import find_local_file, load_local
 from tooling.package import LoadError, Package, QueryResults, display_path, iter_package_files, load_package
 
 PackageCheck = Callable[[Package], Iterable[Diagnostic]]
@@ -65,7 +67,7 @@ def check_file(path: Path, known: QueryResults | None = None) -> FileResult:
         package = load_package(path)
     except LoadError as exc:
         return FileResult(path, None, [exc.diagnostic.at(path=shown)])
-    package.query_results = known or {}
+    package.query_results = package.earlier_results = known or {}
     diagnostics = [d.at(path=shown) for check in PACKAGE_CHECKS for d in check(package)]
     return FileResult(path, package.summary(), diagnostics, package.query_results)
 
@@ -171,9 +173,14 @@ def find_detections_root(paths: list[Path]) -> Path | None:
 def validate(paths: list[Path], jobs: int | None = None, cache: ValidationCache | None = None) -> ValidationReport:
     """Validate the package files under `paths`. Pass a `ValidationCache` to reuse unchanged results."""
     files = list(iter_package_files(paths))
+    root = find_detections_root(paths)
+    local_file = find_local_file(root)
+    local = load_local(local_file)
+    use_local(local)  # before the checks: forked workers inherit it
+    if cache is not None and local_file is not None:
+        cache.salt_with(local.digest)  # verdicts depend on the declared macros, lookups and sets
     results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1), cache)
     packages = [r.package for r in results if r.package is not None]
-    root = find_detections_root(paths)
     known_ids = {p.stem for p in root.rglob("*.yml")} if root else set()
     # Copies: cached results must stay as the per-file checks left them.
     per_file = {id(r): list(r.diagnostics) for r in results}
@@ -184,12 +191,15 @@ def validate(paths: list[Path], jobs: int | None = None, cache: ValidationCache 
     for result in results:
         found = per_file[id(result)]
         diagnostics.extend(apply_suppressions(result.package, found) if result.package is not None else found)
+    diagnostics.extend(local.diagnostics)
     diagnostics.sort(key=Diagnostic.sort_key)
     return ValidationReport(len(files), diagnostics)
 
 
-def apply_suppressions(package: Package, diagnostics: list[Diagnostic]) -> Iterator[Diagnostic]:
-    """Drop diagnostics a package suppresses with a reason; report suppressions that do nothing."""
+def apply_suppressions(package: Package, diagnostics: list[Diagnostic],
+                       report_unused: bool = True) -> Iterator[Diagnostic]:
+    """Drop diagnostics a package suppresses with a reason; report suppressions that do nothing
+    (unless `report_unused` is False: a run of only some checks, as `dac test`, cannot tell)."""
     entries = package.data.get("suppressions")
     suppressed: dict[str, int] = {}
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
@@ -212,7 +222,7 @@ def apply_suppressions(package: Package, diagnostics: list[Diagnostic]) -> Itera
         else:
             yield diagnostic
     for code, index in suppressed.items():
-        if code not in used:
+        if code not in used and report_unused:
             line, column = package.position(("suppressions", index, "code"))
             yield Diagnostic("DAC116", f"the suppression of {code} suppresses nothing; remove it",
                              line, column, package.display_path)

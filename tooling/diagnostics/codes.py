@@ -221,11 +221,21 @@ _ENTRIES = [
          "queries:\n  kql: |\n    DeviceProcessEvents\n    | where (FileName == \"sc.exe\")",
          "The message names the token found and what the grammar expected there; the caret points "
          "at the token in the YAML file."),
-    Code("DAC302", "query-too-large", E, "A query exceeds the size or nesting bound of the parser.",
+    Code("DAC302", "query-too-large", E, "A query is longer than the parser's bound of 200,000 characters.",
          "Queries this large are not hand-written detections; parsing them would slow every run.",
          "queries:\n  kql: |\n    # 2 MB of generated text",
          "queries:\n  kql: |\n    DeviceProcessEvents | where FileName == \"sc.exe\"",
          "Split the detection, or move long lists into a watchlist or lookup."),
+    Code("DAC303", "query-nested-too-deeply", E, "A query nests brackets deeper than the parser's bound of 200 "
+         "levels.",
+         "Hand-written detections nest brackets a few levels deep. Deeper nesting is generated or hostile text: "
+         "it would make parsing, error reports and every check that walks the query slow, so the query is "
+         "refused before it is parsed.",
+         "queries:\n  kql: |\n    DeviceProcessEvents\n    | where (((((((FileName == \"sc.exe\")))))))"
+         "  # ... 201 levels",
+         "queries:\n  kql: |\n    DeviceProcessEvents\n    | where FileName == \"sc.exe\"",
+         "Remove the redundant brackets, or flatten the logic (`in (...)`, `has_any`, a lookup). The diagnostic "
+         "points at the first bracket beyond the bound; brackets inside strings and comments do not count."),
     # --- DAC4xx: query lint ------------------------------------------------------------------
     Code("DAC401", "query-template-placeholder", W, "A query still contains a template placeholder.",
          "Dashboard variables (`{{var}}`), install parameters (`$$param`) and Splunk tokens "
@@ -287,6 +297,28 @@ _ENTRIES = [
          "Nothing to fix if the feature is needed. dac evaluates the modifiers contains, startswith, "
          "endswith, all, re, cased, exists, cidr, gt/gte/lt/lte and windash, and conditions without "
          "aggregations."),
+    Code("DAC508", "sigma-pattern-too-slow", W, "A pattern of the Sigma detection (a `re` value or a wildcard "
+         "string) ran longer than 0.5 s on one value of a sample event, so that sample and the ones after it "
+         "were not checked.",
+         "Real patterns take microseconds on a sample. One that takes this long backtracks without end (nested "
+         "or overlapping repetition such as `(a|aa)+`), and can stall a SIEM's rule engine on a crafted event "
+         "just as it stalled the check.",
+         "detection:\n  selection:\n    CommandLine|re: 'stop|(a|aa)+b'\n  condition: selection\n"
+         "# tests[0].samples.no_match:\n- {EventID: 1, CommandLine: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}",
+         "detection:\n  selection:\n    CommandLine|re: 'stop|a+b'\n  condition: selection",
+         "Rewrite the pattern named in the message so that each part of a text can match it in one way only: "
+         "no repetition of a group that can itself match the same text in several ways (`(a|aa)+`, `(.*)*`, "
+         "`(\\w+\\s?)+`)."),
+    Code("DAC509", "samples-over-budget", W, "Checking a package's sample events against the Sigma detection took "
+         "longer than its budget of 2 s in all, so the sample named and the ones after it were not checked.",
+         "A package's samples check in about a millisecond. Seconds mean many slow pattern matches (in many "
+         "events, or in one event with many values) that would slow every validation run; the budget stops "
+         "them, and the unchecked samples need a reviewer.",
+         "detection:\n  selection:\n    CommandLine|re: 'stop|(a|aa)+$'\n  condition: selection\n"
+         "# tests[0].samples.no_match: one event whose CommandLine lists 300 texts like aaaaaaaaaaaaaaaaaaaaaaaab",
+         "detection:\n  selection:\n    CommandLine|re: 'stop|a+$'\n  condition: selection",
+         "Make the patterns cheap (see DAC508), and keep the samples to the events that show the behaviour and "
+         "its near-misses."),
     # --- DAC6xx: repository ------------------------------------------------------------------
     Code("DAC601", "duplicate-id", E, "Two packages have the same id.",
          "Ids are the primary key of the repository, the site and the exports.",

@@ -132,7 +132,9 @@ def classify(sample: Mapping, logsource: Mapping | None = None) -> str | None:
 
 @lru_cache(maxsize=None)
 def render_table(key: str) -> dict:
-    return _read(HERE / key / "render.json")
+    """The render table of platform `key`; a platform without one renders nothing."""
+    path = HERE / key / "render.json"
+    return _read(path) if path.is_file() else {"kinds": {}}
 
 
 @lru_cache(maxsize=None)

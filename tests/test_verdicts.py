@@ -1,0 +1,171 @@
+"""`dac test` and the verdict checks: samples rendered per platform, queries evaluated, verdicts
+compared with the tests' expectations, and diagnostics at the right places.
+
+The plumbing is tested here with a small test-double language whose verdicts are scripted (a
+query text names the sample indexes it returns), so a verdict, a disagreement or a construct not
+evaluated can be produced on purpose; the real evaluators have their own tests in tests/languages/.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tooling.checks.verdicts import SIGMA, package_verdicts
+from tooling.languages import _loaded
+from tooling.languages.base import Language
+from tooling.languages.evaluation import Evaluation, NotEvaluated
+from tooling.package import load_package
+from tooling.platforms import classify, render
+from tooling.platforms.local import load_local
+from tooling.testing import run_tests
+from tooling.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BASE = (FIXTURES / "base.yml").read_text(encoding="utf-8")
+KQL_LINE = BASE.splitlines().index("  kql: |") + 2  # the query's first line in base.yml
+
+
+class Scripted(Language):
+    """Returns every event whose `ProcessCommandLine` contains the query's text; `not evaluated`
+    in a query raises NotEvaluated at line 1, column 5 (as an evaluator names a construct)."""
+
+    def _compile(self, tree, text):
+        if "not evaluated" in text:
+            raise NotEvaluated("the scripted construct", 1, 5)
+        needle = text.split("has")[-1].strip().strip('"')
+
+        def run(events, deadline, context):
+            return Evaluation(True, [i for i, e in enumerate(events) if needle in e.get("ProcessCommandLine", "")],
+                              explanations={0: f"ProcessCommandLine has {needle!r}"})
+        return run
+
+    def parse(self, text):
+        from tooling.languages.base import ParseResult
+
+        return ParseResult(True, [], tree=None)
+
+
+@pytest.fixture
+def scripted_kql(monkeypatch):
+    monkeypatch.setitem(_loaded, "kql", Scripted("kql", "KQL"))
+
+
+def _package(tmp_path: Path, kql: str) -> Path:
+    text = BASE.replace('    | where FileName =~ "sc.exe" and ProcessCommandLine has "stop"\n', f"    | {kql}\n")
+    target = tmp_path / "detections" / "T1562" / "T1562.001.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _codes(report, code):
+    return [(d.code, d.line, d.column) for d in report.diagnostics if d.code == code]
+
+
+def test_an_agreeing_query_gives_agreeing_verdicts_and_no_diagnostic(tmp_path, scripted_kql):
+    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "stop"')], ["kql"])
+    kql = [(r.sample, r.verdict) for r in report.results if r.language == "kql"]
+    assert kql == [("match[0]", True), ("no_match[0]", False)]
+    assert [(r.sample, r.verdict) for r in report.results if r.language == SIGMA] == kql  # base's Sigma agrees
+    assert not report.disagreements and not report.failed()
+    assert not [d for d in report.diagnostics if d.code.startswith("DAC51")]
+
+
+def test_a_missed_match_is_dac510_at_the_query(tmp_path, scripted_kql):
+    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "halt"')], ["kql"])
+    assert _codes(report, "DAC510") == [("DAC510", KQL_LINE, 5)]
+    assert "match[0]" in report.diagnostics[0].message and report.failed()
+    assert [(r.sample, r.verdict, r.agrees) for r in report.disagreements] == [("match[0]", False, False)]
+
+
+def test_a_near_miss_that_fires_is_dac511(tmp_path, scripted_kql):
+    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "WinDefend"')], ["kql"])
+    assert _codes(report, "DAC511") == [("DAC511", KQL_LINE, 5)]
+    assert "ProcessCommandLine has 'WinDefend'" in next(d.message for d in report.diagnostics if d.code == "DAC511")
+
+
+def test_a_construct_not_evaluated_is_a_dac512_note_at_the_construct(tmp_path, scripted_kql):
+    report = run_tests([_package(tmp_path, "not evaluated")], ["kql"])
+    assert _codes(report, "DAC512") == [("DAC512", KQL_LINE, 9)]  # query line 1, column 5 -> +4 indent
+    assert "the scripted construct" in report.diagnostics[0].message
+    assert [r.verdict for r in report.results if r.language == "kql"] == [None, None]
+    assert not report.failed()  # a note, not a failure
+
+
+def test_json_output_has_one_object_with_results_and_diagnostics(tmp_path, run_dac):
+    target = _package(tmp_path, 'where ProcessCommandLine has "stop"')
+    result = run_dac("test", str(target), "--lang", "spl", "--format", "json", cwd=tmp_path)
+    data = json.loads(result.stdout)
+    assert set(data) == {"results", "diagnostics"}
+    assert {r["language"] for r in data["results"]} == {"sigma", "spl"}
+    assert set(data["results"][0]) == {"package", "language", "test", "sample", "expected", "verdict", "reason"}
+    assert data["results"][0]["sample"] == "match[0]" and data["results"][0]["package"] == "T1562.001"
+
+
+def test_an_unknown_kind_of_sample_is_one_dac513_at_the_sample():
+    report = run_tests([FIXTURES / "DAC513" / "detections"])
+    at_samples = [c for c in _codes(report, "DAC513") if c[1] > 80]  # not the notes at the queries
+    assert at_samples == [("DAC513", 86, 11)]
+    assert "Foo" in next(d.message for d in report.diagnostics if d.line == 86)
+
+
+def test_invalid_platform_additions_are_dac124_at_the_value():
+    report = validate([FIXTURES / "DAC124" / "detections"], jobs=1)
+    found = [(d.code, Path(d.path).name, d.line, d.column) for d in report.diagnostics if d.code == "DAC124"]
+    assert found == [("DAC124", "platforms.yml", 4, 13)]
+    assert report.failed()
+
+
+def test_declared_macros_reach_the_evaluation_context(tmp_path):
+    (tmp_path / "platforms.yml").write_text("spl:\n  macros:\n    sysmon: (index=main)\n", encoding="utf-8")
+    local = load_local(tmp_path / "platforms.yml")
+    assert local.diagnostics == []
+    assert local.context("spl").macros == {"sysmon": "(index=main)"}
+    assert local.context("kql").macros == {}
+
+
+@pytest.mark.parametrize("sample, kind", [
+    ({"EventID": 1, "Image": "C:\\Windows\\System32\\sc.exe", "CommandLine": "sc stop x"}, "windows_process_creation"),
+    ({"EventID": 4688, "CommandLine": "sc stop x"}, "windows_process_creation"),
+    ({"EventID": 1, "Image": "/usr/bin/bash", "CommandLine": "bash -c x"}, "linux_process_creation"),
+    ({"EventID": 13, "TargetObject": "HKLM\\x", "Details": "DWORD (0x00000001)"}, "windows_registry"),
+    ({"EventID": 15, "Provider_Name": "SecurityCenter", "Data": "x"}, "windows_event"),
+    ({"type": "CONFIG_CHANGE", "op": "set"}, "linux_auditd"),
+    ({"eventSource": "cloudtrail.amazonaws.com", "eventName": "StopLogging"}, "aws_cloudtrail"),
+    ({"operationName": "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE"}, "azure_activity"),
+    ({"methodName": "v1.compute.firewalls.insert"}, "gcp_audit"),
+    ({"Operation": "Set-AdminAuditLogConfig", "Workload": "Exchange"}, "m365_audit"),
+    ({"logid": "0100044547", "action": "Edit"}, "fortigate_event"),
+    ({"message": "%ASA-5-111008: User 'x' executed the 'no access-list' command."}, "network_syslog"),
+    ({"Foo": "bar"}, None),
+])
+def test_samples_are_classified_by_their_fields(sample, kind):
+    assert classify(sample, {}) == kind
+
+
+def test_kql_renders_a_registry_value_set_as_defender_does():
+    sample = {"EventID": 13, "EventType": "SetValue", "Image": "C:\\Windows\\System32\\reg.exe",
+              "TargetObject": "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\DisableAntiSpyware",
+              "Details": "DWORD (0x00000001)", "User": "CONTOSO\\admin"}
+    event = render("kql", sample).event
+    # DeviceRegistryEvents: the key with the hive spelled out, the value name apart, DWORD data as text
+    assert event["$table"] == "DeviceRegistryEvents" and event["ActionType"] == "RegistryValueSet"
+    assert event["RegistryKey"] == "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows Defender"
+    assert (event["RegistryValueName"], event["RegistryValueData"]) == ("DisableAntiSpyware", "1")
+    assert event["InitiatingProcessFileName"] == "reg.exe" and event["InitiatingProcessAccountName"] == "admin"
+
+
+def test_a_registry_key_event_keeps_the_whole_path_as_the_key():
+    sample = {"EventID": 12, "EventType": "CreateKey", "TargetObject": "HKLM\\System\\SafeBoot\\Network\\X"}
+    event = render("kql", sample).event
+    assert event["ActionType"] == "RegistryKeyCreated"
+    assert event["RegistryKey"] == "HKEY_LOCAL_MACHINE\\System\\SafeBoot\\Network\\X"
+    assert "RegistryValueName" not in event
+
+
+def test_package_verdicts_skip_a_scaffold(tmp_path):
+    target = _package(tmp_path, 'where ProcessCommandLine has "stop"')
+    target.write_text(target.read_text().replace("sc stop WinDefend}", "'<fill in: a command line>'}"), encoding="utf-8")
+    assert package_verdicts(load_package(target), ["kql"]) == ([], [])

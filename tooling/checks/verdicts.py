@@ -1,0 +1,252 @@
+"""Each test's sample events, rendered into every platform's shape and run through the package's
+seven native queries and its Sigma form: a verdict per (language, sample).
+
+A sample is written once, in the Sigma taxonomy; `tooling.platforms.render` turns it into the
+event each platform would hand its query, and the language's `evaluate` runs the query on it
+alone. A verdict that disagrees with the test's `match` / `no_match` is DAC510 / DAC511 at the
+query; a query that cannot be evaluated is a DAC512 note naming the construct; a sample a
+platform cannot render is a DAC513 note. The Sigma form's own diagnostics stay in
+`checks/samples.py` (DAC504-DAC507); here it contributes its verdict to the results.
+
+Diagnostics carry positions within the query (mapped into the file by `check_verdicts`), so a
+package's results can be kept per query, like parse results: see `verdicts_digest`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Iterator
+
+from tooling.checks.content import has_placeholder
+from tooling.checks.queries import queries_to_parse
+from tooling.diagnostics import Diagnostic
+from tooling.languages import LANGUAGES, get_language
+from tooling.languages.evaluation import EvaluationContext
+from tooling.package import Package
+from tooling.platforms import classify, render
+from tooling.platforms.local import NONE, LocalPlatforms
+
+SIGMA = "sigma"
+MAX_SAMPLES = 200  # per package: far above any real package, bounds what one file can cost
+
+
+@dataclass(frozen=True)
+class Sample:
+    test_index: int
+    test: str  # the test's name
+    expected: bool  # True: in `match`, False: in `no_match`
+    number: int  # index within its list
+    event: dict
+
+    @property
+    def label(self) -> str:
+        return f"{'match' if self.expected else 'no_match'}[{self.number}]"
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    package: str
+    language: str  # a language key, or "sigma"
+    test: str
+    sample: str  # "match[0]"
+    expected: bool
+    verdict: bool | None  # None: not evaluated
+    reason: str | None = None  # why not evaluated, or what decided a disagreeing verdict
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+    @property
+    def agrees(self) -> bool:
+        return self.verdict is not None and self.verdict == self.expected
+
+
+def package_samples(package: Package) -> list[Sample]:
+    tests = package.data.get("tests")
+    found: list[Sample] = []
+    for index, test in enumerate(tests if isinstance(tests, list) else []):
+        samples = test.get("samples") if isinstance(test, dict) else None
+        if not isinstance(samples, dict):
+            continue
+        name = test.get("name") if isinstance(test.get("name"), str) else f"test {index + 1}"
+        for kind, expected in (("match", True), ("no_match", False)):
+            events = samples.get(kind)
+            for number, event in enumerate(events if isinstance(events, list) else []):
+                if isinstance(event, dict):
+                    found.append(Sample(index, name, expected, number, event))
+    return found[:MAX_SAMPLES]
+
+
+def logsource_of(package: Package) -> dict:
+    sigma = package.data.get("sigma")
+    logsource = sigma.get("logsource") if isinstance(sigma, dict) else None
+    return logsource if isinstance(logsource, dict) else {}
+
+
+def runnable(package: Package) -> bool:
+    """False for a scaffold still being filled in (DAC118 lists what is missing)."""
+    return not (has_placeholder(package.data.get("tests")) or has_placeholder(package.data.get("sigma")))
+
+
+def verdicts_digest(key: str, text: str, samples: list[Sample], logsource: dict, context: EvaluationContext) -> bytes:
+    """What a query's verdicts depend on besides the tooling (whose fingerprint keys the cache)."""
+    material = json.dumps([key, text, [[s.test_index, s.test, s.expected, s.number, s.event] for s in samples],
+                           logsource, asdict(context)], sort_keys=True, default=str)
+    return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], logsource: dict,
+                   context: EvaluationContext) -> tuple[list[SampleResult], list[Diagnostic]]:
+    """One language's verdicts on every sample, and its diagnostics (positions within the query)."""
+    language = get_language(key)
+    name = LANGUAGES[key].name
+    results: list[SampleResult] = []
+    diagnostics: list[Diagnostic] = []
+    noted: set[str] = set()
+    for position, sample in enumerate(samples):
+        kind = classify(sample.event, logsource)
+        rendering = render(key, sample.event, logsource, index=position, kind=kind) if kind else None
+        if rendering is None:
+            why = (f"{LANGUAGES[key].platform} has no form for a {kind} event" if kind
+                   else "the sample is no kind of event dac knows")
+            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, None, why))
+            if kind and why not in noted:  # an unknown kind is one note at the sample: unknown_kinds
+                noted.add(why)
+                diagnostics.append(Diagnostic("DAC513", f"{name} query not run on sample {sample.label} of test "
+                                              f"{sample.test!r}: {why}"))
+            continue
+        evaluation = language.evaluate(text, [rendering.event], context)
+        if not evaluation.ok:
+            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, None,
+                                        evaluation.reason))
+            if evaluation.reason not in noted:
+                noted.add(evaluation.reason or "")
+                diagnostics.append(Diagnostic(
+                    "DAC512", f"{name} query not evaluated: {_construct(evaluation.reason)}",
+                    evaluation.line or 1, evaluation.column or 1))
+            continue
+        verdict = 0 in evaluation.matched
+        explanation = evaluation.explanations.get(0)
+        results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict,
+                                    explanation if verdict != sample.expected else None))
+        if verdict != sample.expected:
+            diagnostics.append(_disagreement(name, sample, explanation))
+    return results, diagnostics
+
+
+def _construct(reason: str | None) -> str:
+    """The reason without its "line:column: " prefix (the diagnostic carries the position)."""
+    head, _, rest = (reason or "").partition(": ")
+    return rest if rest and head.replace(":", "").isdigit() else (reason or "unknown")
+
+
+def _disagreement(name: str, sample: Sample, explanation: str | None) -> Diagnostic:
+    because = f": {explanation}" if explanation else ""
+    if sample.expected:
+        return Diagnostic("DAC510", f"{name} query does not return sample {sample.label} of test {sample.test!r}, "
+                          f"which it must match{because}")
+    return Diagnostic("DAC511", f"{name} query returns near-miss sample {sample.label} of test {sample.test!r}, "
+                      f"which it must not match{because}")
+
+
+def sigma_verdicts(package: Package, samples: list[Sample]) -> list[SampleResult]:
+    from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
+
+    sigma = package.data.get("sigma")
+    detection = sigma.get("detection") if isinstance(sigma, dict) else None
+    package_id = package.id or package.path.stem
+    reason: str | None = None
+    compiled = None
+    try:
+        compiled = SigmaDetection.parse(detection) if isinstance(detection, dict) else None
+        reason = None if compiled is not None else "the package has no Sigma detection"
+    except (InvalidDetection, UnsupportedDetection) as exc:
+        reason = f"the Sigma detection is not evaluated: {exc}"
+    results = []
+    for sample in samples:
+        verdict = None
+        if compiled is not None:
+            try:
+                verdict = compiled.matches(sample.event)
+            except SlowMatch as exc:
+                reason = f"the Sigma detection was not evaluated: {exc}"
+        results.append(SampleResult(package_id, SIGMA, sample.test, sample.label, sample.expected, verdict,
+                                    reason if verdict is None else None))
+    return results
+
+
+def package_verdicts(package: Package, keys: list[str] | None = None,
+                     local: LocalPlatforms = NONE) -> tuple[list[SampleResult], list[Diagnostic]]:
+    """Every verdict of a package (Sigma first, then the languages in `keys`), and the
+    languages' diagnostics mapped into the file."""
+    if not runnable(package):
+        return [], []
+    samples = package_samples(package)
+    if not samples:
+        return [], []
+    logsource = logsource_of(package)
+    package_id = package.id or package.path.stem
+    results = sigma_verdicts(package, samples)
+    diagnostics: list[Diagnostic] = list(unknown_kinds(package, samples, logsource))
+    for key, text in queries_to_parse(package, keys or list(LANGUAGES)):
+        found, raised = query_verdicts(package_id, key, text, samples, logsource, local.context(key))
+        results.extend(found)
+        diagnostics.extend(place(package, key, raised))
+    return results, diagnostics
+
+
+def unknown_kinds(package: Package, samples: list[Sample], logsource: dict) -> Iterator[Diagnostic]:
+    """DAC513 at each sample no platform can render, because it is no known kind of event."""
+    for sample in samples:
+        if classify(sample.event, logsource) is None:
+            kind = "match" if sample.expected else "no_match"
+            line, column = package.position(("tests", sample.test_index, "samples", kind, sample.number))
+            fields = ", ".join(map(str, list(sample.event)[:6]))
+            yield Diagnostic("DAC513", f"sample {sample.label} of test {sample.test!r} is no kind of event dac "
+                             f"knows (fields: {fields}), so no query was run on it; `dac platforms kinds` lists "
+                             "the kinds", line, column)
+
+
+def place(package: Package, key: str, diagnostics: list[Diagnostic]) -> Iterator[Diagnostic]:
+    """Query-relative positions -> positions in the package file."""
+    for diagnostic in diagnostics:
+        line, column = package.text_position(("queries", key), diagnostic.line, diagnostic.column)
+        yield diagnostic.at(line=line, column=column)
+
+
+def results_json(results: list[SampleResult]) -> list[dict[str, Any]]:
+    return [result.as_json() for result in results]
+
+
+# --- in `dac validate`: the same verdicts, kept per query like parse results ---------------
+
+VERDICTS = "verdicts:"  # query_results key prefix: ("verdicts:kql", digest)
+_local: LocalPlatforms = NONE
+
+
+def use_local(local: LocalPlatforms) -> None:
+    """The repository's local platform additions for this run's checks."""
+    global _local
+    _local = local
+
+
+def check_verdicts(package: Package) -> Iterator[Diagnostic]:
+    """DAC510-DAC513 for each query, reusing a query's verdicts while it, the samples and the
+    local additions are unchanged (the tooling's fingerprint keys the whole cache)."""
+    if not runnable(package):
+        return
+    samples = package_samples(package)
+    if not samples:
+        return
+    logsource = logsource_of(package)
+    package_id = package.id or package.path.stem
+    yield from unknown_kinds(package, samples, logsource)
+    for key, text in queries_to_parse(package):
+        context = _local.context(key)
+        entry = (VERDICTS + key, verdicts_digest(key, text, samples, logsource, context))
+        known = package.earlier_results.get(entry)
+        if known is None:
+            known = query_verdicts(package_id, key, text, samples, logsource, context)[1]
+        package.query_results[entry] = known
+        yield from place(package, key, known)

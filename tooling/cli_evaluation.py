@@ -1,0 +1,165 @@
+"""`dac test` and `dac platforms`: argument parsing for the semantic layer (cli.py holds the rest)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+TEST_EPILOG = """\
+Each test's sample events (written in the Sigma taxonomy) are rendered into every platform's own
+event shape (`dac platforms render`), and each native query and the Sigma form is run on them
+offline. A verdict that disagrees with the test is an error at the query (DAC510 missed match,
+DAC511 fired on a near-miss); a query dac cannot evaluate is a DAC512 note naming the construct.
+
+marks: ✓ agrees with the test   ✗ disagrees   · not evaluated (a note says why)
+
+examples:
+  dac test                                   every package, all seven languages and Sigma
+  dac test detections/T1562/T1562.001.yml --lang kql --lang spl
+  dac test --format json > verdicts.json     {"results": [...], "diagnostics": [...]}
+  dac test --format github                   annotations on the queries in a pull request
+
+exit codes: 0 every verdict agrees, 1 a verdict disagrees (or an error), 2 usage error
+"""
+
+PLATFORMS_EPILOG = """\
+examples:
+  dac platforms                              the platforms and what their data covers
+  dac platforms kinds                        the kinds of sample event and how they are recognised
+  dac platforms show kql                     the tables of a platform
+  dac platforms show kql DeviceProcessEvents the fields of a table, with types and enumerations
+  dac platforms render kql detections/T1562/T1562.001.yml   the events a package's samples become
+"""
+
+
+def add_parsers(sub, renderers: list[str], languages: list[str]) -> None:
+    test = sub.add_parser("test", help="run each package's queries and Sigma form on its sample events",
+                          description="Run every package's seven native queries and its Sigma form on the "
+                                      "package's sample events, offline, each in its platform's event shape.",
+                          epilog=TEST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    test.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                      help="package files or folders (default: detections/)")
+    test.add_argument("--lang", action="append", choices=languages, metavar="KEY",
+                      help=f"only this language (repeatable; Sigma always runs): {', '.join(languages)}")
+    test.add_argument("--format", choices=["text", "json", *sorted(set(renderers) - {"text", "json"})],
+                      default="text", help="text: a verdict matrix and the diagnostics; json: one object with "
+                                           "results and diagnostics; sarif / github: the diagnostics")
+    test.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+
+    platforms = sub.add_parser("platforms", help="show platform data: tables, fields, sample kinds, renderings",
+                               description="What dac knows about each SIEM platform (tooling/platforms/), and the "
+                                           "repository's own additions (platforms.yml).",
+                               epilog=PLATFORMS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = platforms.add_subparsers(dest="action", metavar="ACTION")
+    what.add_parser("list", help="the platforms (the default)")
+    what.add_parser("kinds", help="the kinds of sample event")
+    show = what.add_parser("show", help="a platform's tables, or one table's fields")
+    show.add_argument("key", choices=languages, metavar="KEY")
+    show.add_argument("table", nargs="?")
+    rendered = what.add_parser("render", help="the events a package's samples become on a platform")
+    rendered.add_argument("key", choices=languages, metavar="KEY")
+    rendered.add_argument("file", type=Path, metavar="FILE", help="a package file")
+
+
+def cmd_test(args) -> int:
+    from tooling.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, _package_paths, _write_report
+    from tooling.diagnostics.render import RENDERERS
+    from tooling.testing import render_matrix, run_tests
+
+    paths = _package_paths(args, "test")
+    if paths is None:
+        return EXIT_USAGE
+    report = run_tests(paths, args.lang)
+    if args.format == "json":
+        output = report.as_json()
+    elif args.format == "text":
+        diagnostics = RENDERERS["text"](report.diagnostics, report.files)
+        output = render_matrix(report) + (f"\n\n{diagnostics}" if diagnostics else "")
+    else:
+        output = RENDERERS[args.format](report.diagnostics, report.files)
+    if not _write_report(args, "test", output):
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if report.failed() else EXIT_OK
+
+
+def cmd_platforms(args) -> int:
+    from tooling.cli import EXIT_OK, EXIT_PROBLEMS
+    from tooling.diagnostics.render import printable
+
+    action = args.action or "list"
+    if action == "list":
+        print(_platform_list())
+    elif action == "kinds":
+        print(_kind_list())
+    elif action == "show":
+        text = _show(args.key, args.table)
+        if text is None:
+            print(f"dac platforms: {args.key} has no table {printable(args.table)!r}; "
+                  f"`dac platforms show {args.key}` lists them", file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(text)
+    else:
+        return _render(args.key, args.file)
+    return EXIT_OK
+
+
+def _platform_list() -> str:
+    from tooling.languages import LANGUAGES
+    from tooling.platforms import has_platform_data, kinds, platform_schema, render_table
+
+    lines = [f"{'key':10s} {'platform':36s} {'tables':>6s}  kinds rendered"]
+    for key, info in LANGUAGES.items():
+        tables = len(platform_schema(key).tables) if has_platform_data(key, "schema.json") else 0
+        rendered = [k["kind"] for k in kinds() if k["kind"] in render_table(key).get("kinds", {})]
+        lines.append(f"{key:10s} {info.platform:36s} {tables:6d}  {len(rendered)}/{len(kinds())}")
+    return "\n".join(lines)
+
+
+def _kind_list() -> str:
+    from tooling.platforms import kinds
+
+    return "\n".join(f"{k['kind']:26s} {k['title']}\n{'':26s} when {json.dumps(k['when'])}" for k in kinds())
+
+
+def _show(key: str, table: str | None) -> str | None:
+    from tooling.platforms import has_platform_data, platform_schema
+
+    if not has_platform_data(key, "schema.json"):
+        return f"{key}: no schema data yet"
+    schema = platform_schema(key)
+    if table is None:
+        return "\n".join(f"{name:40s} {len(spec.fields):4d} fields  {spec.description}"
+                         for name, spec in sorted(schema.tables.items()))
+    spec = schema.tables.get(table)
+    if spec is None:
+        return None
+    lines = [f"{table}: {spec.description}".rstrip(": ")]
+    for name, kind in sorted({**schema.common_fields, **spec.fields}.items()):
+        values = spec.enums.get(name)
+        lines.append(f"  {name:40s} {kind:9s}" + (f" one of: {', '.join(values)}" if values else ""))
+    return "\n".join(lines)
+
+
+def _render(key: str, file: Path) -> int:
+    from tooling.checks.verdicts import logsource_of, package_samples
+    from tooling.cli import EXIT_OK, EXIT_PROBLEMS
+    from tooling.diagnostics.render import RENDERERS
+    from tooling.package import LoadError, load_package
+    from tooling.platforms import render
+
+    try:
+        package = load_package(file)
+    except LoadError as exc:
+        print(RENDERERS["text"]([exc.diagnostic.at(path=str(file))], 1))
+        return EXIT_PROBLEMS
+    logsource = logsource_of(package)
+    shown = []
+    for position, sample in enumerate(package_samples(package)):
+        rendering = render(key, sample.event, logsource, index=position)
+        shown.append({"test": sample.test, "sample": sample.label,
+                      "kind": rendering.kind if rendering else None,
+                      "event": rendering.event if rendering else None,
+                      "unmapped": list(rendering.unmapped) if rendering else None})
+    print(json.dumps(shown, indent=2, ensure_ascii=False))
+    return EXIT_OK

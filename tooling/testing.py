@@ -1,0 +1,97 @@
+"""`dac test`: every package's seven native queries and its Sigma form, run on its sample events.
+
+    report = run_tests([Path("detections")], keys=["kql"])
+    report.results       # SampleResult per (package, language or "sigma", sample)
+    report.diagnostics   # DAC510-DAC513 at the queries, DAC504-DAC507 for the Sigma form, load errors
+
+Data flows one way: files -> packages -> verdicts -> report -> a renderer. Nothing here prints.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tooling.checks.samples import check_samples
+from tooling.checks.verdicts import SIGMA, SampleResult, package_verdicts
+from tooling.diagnostics import Diagnostic, Severity
+from tooling.languages import LANGUAGES
+from tooling.package import LoadError, iter_package_files, load_package
+from tooling.platforms.local import find_local_file, load_local
+from tooling.validate import apply_suppressions, find_detections_root
+
+
+@dataclass
+class TestReport:
+    files: int
+    results: list[SampleResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def disagreements(self) -> list[SampleResult]:
+        return [r for r in self.results if r.verdict is not None and r.verdict != r.expected]
+
+    def failed(self, fail_on: Severity = Severity.WARNING) -> bool:
+        return bool(self.disagreements) or any(d.severity.rank >= fail_on.rank for d in self.diagnostics)
+
+    def as_json(self) -> str:
+        from tooling.diagnostics.render import render_json
+
+        # The diagnostics exactly as `dac validate --format json` gives them.
+        return json.dumps({"results": [r.as_json() for r in self.results],
+                           "diagnostics": json.loads(render_json(self.diagnostics, self.files))}, indent=2)
+
+
+def run_tests(paths: list[Path], keys: list[str] | None = None) -> TestReport:
+    """Run the samples of every package under `paths` through the languages in `keys` (default:
+    all seven) and the Sigma form."""
+    files = list(iter_package_files(paths))
+    root = find_detections_root(paths)
+    local = load_local(find_local_file(root))
+    report = TestReport(len(files), diagnostics=list(local.diagnostics))
+    for path in files:
+        try:
+            package = load_package(path)
+        except LoadError as exc:
+            report.diagnostics.append(exc.diagnostic.at(path=str(path)))
+            continue
+        results, diagnostics = package_verdicts(package, keys, local)
+        diagnostics = [*diagnostics, *check_samples(package)]
+        report.results.extend(results)
+        shown = [d.at(path=package.display_path) for d in diagnostics]
+        report.diagnostics.extend(apply_suppressions(package, shown, report_unused=False))
+    report.diagnostics.sort(key=Diagnostic.sort_key)
+    return report
+
+
+MARKS = {True: "✓", False: "✗", None: "·"}
+
+
+def render_matrix(report: TestReport) -> str:
+    """A table per package: one row per sample, one column for Sigma and each language; ✓ the
+    verdict agrees with the test, ✗ it disagrees, · not evaluated (the diagnostics say why)."""
+    columns = [SIGMA, *LANGUAGES]
+    by_package: dict[str, dict[tuple[str, str], dict[str, SampleResult]]] = {}
+    for result in report.results:
+        rows = by_package.setdefault(result.package, {})
+        rows.setdefault((result.test, result.sample), {})[result.language] = result
+    lines: list[str] = []
+    width = max((len(f"{sample} {test}") for rows in by_package.values() for test, sample in rows), default=20)
+    width = min(width, 60)
+    for package_id, rows in by_package.items():
+        lines.append(f"{package_id}")
+        lines.append(f"  {'sample':{width}s} " + " ".join(f"{c:>8s}" for c in columns))
+        for (test, sample), cells in rows.items():
+            label = f"{sample} {test}"
+            label = label if len(label) <= width else label[:width - 1] + "…"
+            marks = []
+            for column in columns:
+                result = cells.get(column)
+                marks.append(" " if result is None else MARKS[None if result.verdict is None else result.agrees])
+            lines.append(f"  {label:{width}s} " + " ".join(f"{m:>8s}" for m in marks))
+    total = len(report.results)
+    agreed = sum(1 for r in report.results if r.agrees)
+    unevaluated = sum(1 for r in report.results if r.verdict is None)
+    lines.append(f"{report.files} package(s), {total} verdicts: {agreed} agree, {len(report.disagreements)} "
+                 f"disagree, {unevaluated} not evaluated")
+    return "\n".join(lines)
