@@ -61,7 +61,8 @@ EXPECTED = {
     "DAC604": ("T1059/T1562.001.yml", 1, 5),
     "DAC605": (MAIN, 87, 9),
 }
-BUILT_BY_TESTS = {"DAC107", "DAC119", "DAC120", "DAC302"}  # a size, a link and a fifo git cannot carry
+BUILT_BY_TESTS = {"DAC107", "DAC119", "DAC120", "DAC302",  # a size, a link and a fifo git cannot carry
+                  "DAC122"}  # reported by `dac fmt`, not validate: tests/test_fmt.py
 for _module in lint_modules():
     EXPECTED.update(_module.EXPECTED)
 

@@ -171,6 +171,14 @@ _ENTRIES = [
          "kql: |\n  DeviceProcessEvents | where FileName == \"sc.exe\"",
          "Delete the character at the reported position (most editors show it only with invisible characters "
          "turned on). If right-to-left prose needs a mark, suppress the code for the package with the reason."),
+    Code("DAC122", "fmt-cannot-keep-comment", E, "`dac fmt` cannot rewrite the file and keep this comment with the "
+         "key or list item it belongs to, so it leaves the file as it is.",
+         "fmt promises a lossless rewrite: a comment explains the line it sits on or the key below it, and one "
+         "moved to another key misleads the next reader. Reported by `dac fmt` only; `dac validate` never sees it.",
+         "title: Impair Defenses\nkey:  # about the value below\n  value  # about the value",
+         "title: Impair Defenses\n# about the key and its value\nkey: value  # about the value",
+         "Put the comment on its own line directly above the key or list item it is about, or at the end of "
+         "that key's line, then run `dac fmt` again."),
     # --- DAC2xx: ATT&CK ------------------------------------------------------------------
     Code("DAC201", "unknown-technique", E, "The ATT&CK id is not in the bundled ATT&CK data.",
          "A mapping to a technique that does not exist breaks coverage reporting and the site links.",

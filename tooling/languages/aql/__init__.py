@@ -122,6 +122,18 @@ _UNITS = {"SECOND", "SECONDS", "MINUTE", "MINUTES", "HOUR", "HOURS", "DAY", "DAY
 
 
 class AqlLanguage(LarkLanguage):
+    def _compile(self, tree: Tree, text: str):
+        """The query as a `Compiled` callable with QRadar's semantics (evaluate.py)."""
+        from tooling.languages.aql.evaluate import compile_query
+
+        return compile_query(tree)
+
+    def _references(self, tree: Tree, text: str):
+        """Tables, fields and compared values the query names (references.py)."""
+        from tooling.languages.aql.references import references
+
+        return references(tree)
+
     def _expected(self, names: Iterable[str]) -> str:
         names = {n for n in names if n != "$END"}
         if not names:
