@@ -47,6 +47,7 @@ EXPECTED = {
     "DAC206": (MAIN, 15, 14),    # attack.technique, with no v19_successor recorded
     "DAC207": (MAIN, 12, 12),    # version '15.1'
     "DAC301": (MAIN, 36, 68),    # end of the KQL line whose '(' is never closed: col 4 + 64
+    "DAC303": (MAIN, 36, 213),   # the 201st '(' of the KQL where: col 4 + len("| where ") + 201
     "DAC401": (MAIN, 45, 21),    # {{logsrc}} in the Sumo query: col 4 + 17
     "DAC501": (MAIN, 82, 14),    # match: []
     "DAC502": (MAIN, 84, 17),    # no_match: []
@@ -55,6 +56,8 @@ EXPECTED = {
     "DAC505": (MAIN, 85, 11),    # the no_match sample 'sc stop WinDefend /y'
     "DAC506": (MAIN, 68, 34),    # 'filter' in 'selection and not filter': col 16 + 18
     "DAC507": (MAIN, 64, 3),     # the detection key, whose selection uses base64offset
+    "DAC508": (MAIN, 85, 11),    # the no_match sample, on whose 40 a's 'stop|(a|aa)+b' backtracks
+    "DAC509": (MAIN, 85, 11),    # the no_match sample, whose 300 slow values outrun the budget
     "DAC601": ("T1562/T1562.001.yaml", 1, 5),
     "DAC602": ("T1562/T1562.002.yml", 2, 8),
     "DAC603": ("T1562/wrong-name.yml", 1, 5),

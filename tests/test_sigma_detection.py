@@ -466,3 +466,18 @@ def test_a_pattern_that_backtracks_without_end_raises_slow_match():
     with pytest.raises(SlowMatch, match=r"CommandLine\|re"):
         detection.matches({"CommandLine": "a" * 40})
     assert time.perf_counter() - start < 10  # a guard against a hang, not a speed target
+
+
+def test_a_deadline_stops_matching_within_one_event():
+    # issue #26: an event with 300 values, each slow but under the per-match limit, took 85 s
+    from tooling.sigma.detection import OutOfTime
+
+    detection = SigmaDetection.parse({"selection": {"CommandLine|re": "(a|aa)+$"}, "condition": "selection"})
+    event = {"CommandLine": ["a" * 24 + "b"] * 300}
+    for run in (detection.matches, detection.explain):
+        start = time.perf_counter()
+        with pytest.raises(OutOfTime, match=r"CommandLine\|re"):
+            run(event, time.perf_counter() + 0.2)
+        assert time.perf_counter() - start < 2
+    assert detection.matches({"CommandLine": "aa"}, time.perf_counter() + 5)
+    assert detection.matches({"CommandLine": "aa"})  # no deadline left behind by the calls before

@@ -236,13 +236,13 @@ def test_keywords_are_names_where_no_keyword_fits():
 
 
 
-def test_nesting_bound_is_dac302():
+def test_nesting_bound_is_dac303():
     # 250 opening parentheses: the 201st (offset 10 + 200) is the first beyond the bound.
     query = "T | where " + "(" * 250 + "A" + ")" * 250
     result = KQL.parse(query)
     assert not result.ok
     (d,) = result.diagnostics
-    assert (d.code, d.line, d.column) == ("DAC302", 1, 211)
+    assert (d.code, d.line, d.column) == ("DAC303", 1, 211)
 
 
 def test_brackets_in_strings_and_comments_do_not_count():

@@ -14,7 +14,7 @@ from tooling.checks.content import has_placeholder
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import position_of
 from tooling.package import Package
-from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
+from tooling.sigma.detection import InvalidDetection, OutOfTime, SigmaDetection, SlowMatch, UnsupportedDetection
 
 DETECTION = ("sigma", "detection")
 BUDGET_S = 2.0  # for all of a package's samples; real packages take about a millisecond
@@ -37,16 +37,12 @@ def check_samples(package: Package) -> Iterator[Diagnostic]:
         yield Diagnostic("DAC507", f"the Sigma detection uses {exc}, which dac does not evaluate; the sample "
                          "events were not checked", line, column)
         return
-    try:
-        yield from _check_events(package, compiled)
-    except SlowMatch as exc:  # a pattern that backtracks without end: stop rather than hang
-        line, column = package.key_position(DETECTION)
-        yield Diagnostic("DAC507", f"the Sigma detection was not evaluated on the sample events: {exc}",
-                         line, column)
+    yield from _check_events(package, compiled)
 
 
 def _check_events(package: Package, compiled: SigmaDetection) -> Iterator[Diagnostic]:
-    # Each pattern match is bounded (SlowMatch); many slow-but-bounded ones are bounded here.
+    # Each pattern match is bounded (TIMEOUT_S, DAC508); many slow-but-bounded ones, in one event
+    # or in many, share the deadline, at which each match stops (OutOfTime, DAC509).
     deadline = time.perf_counter() + BUDGET_S
     tests = package.data.get("tests")
     for index, test in enumerate(tests if isinstance(tests, list) else []):
@@ -57,18 +53,31 @@ def _check_events(package: Package, compiled: SigmaDetection) -> Iterator[Diagno
         for kind, should_match in (("match", True), ("no_match", False)):
             events = samples.get(kind)
             for number, event in enumerate(events if isinstance(events, list) else []):
-                if time.perf_counter() > deadline:
-                    raise SlowMatch(f"the samples took over {BUDGET_S:.0f} s in all")
-                if not isinstance(event, dict) or compiled.matches(event) == should_match:
+                if not isinstance(event, dict):
                     continue
-                line, column = package.position(("tests", index, "samples", kind, number))
+                at = ("tests", index, "samples", kind, number)
+                sample = f"sample event {number + 1} of test {name!r}"
+                try:
+                    if time.perf_counter() > deadline:
+                        raise OutOfTime("between two events")
+                    if compiled.matches(event, deadline) == should_match:
+                        continue
+                    matched = None if should_match else ", ".join(compiled.explain(event, deadline))
+                except OutOfTime:
+                    yield Diagnostic("DAC509", f"the sample events took over {BUDGET_S:.0f} s in all to check "
+                                     f"against the Sigma detection; {sample} and the ones after it were not "
+                                     "checked", *package.position(at))
+                    return
+                except SlowMatch as exc:  # a pattern that backtracks without end: stop rather than hang
+                    yield Diagnostic("DAC508", f"{exc}, in {sample}; it and the sample events after it were not "
+                                     "checked", *package.position(at))
+                    return
                 if should_match:
-                    yield Diagnostic("DAC504", f"sample event {number + 1} of test {name!r} should match the Sigma "
-                                     "detection but does not", line, column)
+                    yield Diagnostic("DAC504", f"{sample} should match the Sigma detection but does not",
+                                     *package.position(at))
                 else:
-                    matched = ", ".join(compiled.explain(event)) or "the condition"
-                    yield Diagnostic("DAC505", f"sample event {number + 1} of test {name!r} should not match the "
-                                     f"Sigma detection but does ({matched} matched)", line, column)
+                    yield Diagnostic("DAC505", f"{sample} should not match the Sigma detection but does "
+                                     f"({matched or 'the condition'} matched)", *package.position(at))
 
 
 def _where(package: Package, detection: dict, offset: int | None) -> tuple[int, int]:

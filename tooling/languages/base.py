@@ -22,6 +22,14 @@ from tooling.languages.parser_cache import build_parser
 
 # Far above any hand-written detection (the largest corpus query is ~40 kB); bounds work per query.
 MAX_QUERY_CHARS = 200_000
+# Brackets nested deeper than this are not a hand-written detection (real queries stay under 20).
+# A deeper query gets DAC303 before it is parsed, so neither the parser's error reporting nor a
+# lint rule or evaluator walking the tree spends time on it.
+MAX_NESTING = 200
+# Quoted strings, whose brackets do not count; a language passes its own shapes (comments, raw
+# strings) as `opaque`. Only a query with over MAX_NESTING brackets in all is scanned.
+QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+_BRACKET = re.compile(r"[(\[{]|[)\]}]")
 
 LintRule = Callable[[Any, str], Iterable[Diagnostic]]
 
@@ -53,10 +61,11 @@ class ParseResult:
 class Language:
     """One query language. Subclasses implement `_parse`; `parse` adds the guarantees."""
 
-    def __init__(self, key: str, name: str, lint_rules: Sequence[LintRule] = ()):
+    def __init__(self, key: str, name: str, lint_rules: Sequence[LintRule] = (), opaque: str = QUOTED):
         self.key = key
         self.name = name  # short display name used in messages, e.g. "KQL"
         self.lint_rules = tuple(lint_rules)
+        self.opaque = re.compile(opaque)  # strings and comments, whose brackets do not nest
 
     def parse(self, text: str) -> ParseResult:
         if not isinstance(text, str):
@@ -66,10 +75,17 @@ class Language:
                 "DAC302", f"{self.name} query is {len(text):,} characters; the bound is {MAX_QUERY_CHARS:,}")])
         if not text.strip():
             return ParseResult(False, [Diagnostic("DAC301", f"{self.name} syntax error: the query is empty")])
+        # Only a query with very many brackets can break the bound; skip the scan otherwise.
+        if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
+            depth, offset = deepest_nesting(text, self.opaque)
+            if depth > MAX_NESTING:
+                return ParseResult(False, [Diagnostic(
+                    "DAC303", f"{self.name} query nests brackets {depth:,} deep; the bound is {MAX_NESTING}",
+                    *position_of(text, offset))])
         try:
             tree, errors = self._parse(text)
         except RecursionError:
-            return ParseResult(False, [Diagnostic("DAC302", f"{self.name} query is nested too deeply to parse")])
+            return ParseResult(False, [Diagnostic("DAC303", f"{self.name} query is nested too deeply to parse")])
         if errors:
             return ParseResult(False, errors, tree)
         lint: list[Diagnostic] = []
@@ -215,6 +231,23 @@ def describe_terminal(name: str, pattern: Any | None) -> str:
     return cleaned
 
 
+def deepest_nesting(text: str, opaque: re.Pattern) -> tuple[int, int]:
+    """The deepest bracket nesting outside the `opaque` parts (strings, comments), and the offset
+    of the bracket that first goes beyond MAX_NESTING (else of the deepest one). Linear."""
+    blanked = opaque.sub(lambda m: " " * len(m.group(0)), text)
+    depth = deepest = where = 0
+    for match in _BRACKET.finditer(blanked):
+        if match.group() in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest <= MAX_NESTING + 1:
+                    where = match.start()
+        else:
+            depth -= 1
+    return deepest, where
+
+
 def position_of(text: str, offset: int) -> tuple[int, int]:
     """1-based (line, column) of a character offset."""
     line = text.count("\n", 0, offset) + 1
@@ -231,10 +264,12 @@ class LarkLanguage(Language):
     def __init__(self, key: str, name: str, grammar: Path, start: str = "start",
                  lint_rules: Sequence[LintRule] = (), lexer: str = "contextual",
                  preprocess: Callable[[str], str] | None = None,
-                 positions: Callable[[str], Callable | None] | bool = False, **lark_options: Any):
+                 positions: Callable[[str], Callable | None] | bool = False, opaque: str = QUOTED,
+                 **lark_options: Any):
         """`positions`: True (or a per-rule-name node hook, see `add_positions`) gives every node
-        positions the cheap way instead of Lark's `propagate_positions`."""
-        super().__init__(key, name, lint_rules)
+        positions the cheap way instead of Lark's `propagate_positions`. `opaque`: a pattern of
+        the parts (strings, comments) whose brackets the nesting bound does not count."""
+        super().__init__(key, name, lint_rules, opaque)
         self.grammar = grammar
         self.start = start
         self.lexer = lexer
@@ -344,35 +379,39 @@ def state_before_error(parser, text: str):
 
     When the parser rejects a token it has often already made LALR default reductions with it as
     lookahead, so the state in Lark's exception no longer shows what was expected. Parsing again
-    and keeping a (shallow, cheap) copy of the state before each token fixes that. Only rejected
-    queries pay for it.
+    up to that token fixes that. Only rejected queries pay for it: two passes, one to find the
+    token and one to stop before it (a copy of the state before every token would cost time in
+    proportion to the nesting depth at each token, quadratic on deeply nested brackets).
     """
+    found = _replay(parser, text, None)
+    return _replay(parser, text, found) if isinstance(found, int) else found
+
+
+def _replay(parser, text: str, stop: int | None):
+    """Feed `text` (then the end) to a fresh parser. Without `stop`: the number of the token the
+    parser rejects (the end counts as one more token), None if it rejects none, or the state
+    itself at a lexer error (exact, as nothing was fed). With `stop`: the state before that token."""
     from lark.exceptions import UnexpectedInput
     from lark.lexer import Token
 
     interactive = parser.parse_interactive(text)
     state = interactive.parser_state
     tokens = interactive.lexer_thread.lex(state)
-    last = None
-    while True:
+    last, number, is_end = None, 0, False
+    while not is_end:
         try:
             token = next(tokens)
         except StopIteration:
-            break
+            token, is_end = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", ""), True
         except UnexpectedInput:
             return state  # a lexer error happens before anything is fed: the state is exact
-        before = state.copy(deepcopy_values=False)
+        if number == stop:
+            return state
         try:
-            state.feed_token(token)
+            state.feed_token(token, is_end)
         except UnexpectedInput:
-            return before
-        last = token
-    before = state.copy(deepcopy_values=False)
-    try:
-        end = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "")
-        state.feed_token(end, True)
-    except UnexpectedInput:
-        return before
+            return number
+        last, number = token, number + 1
     return None
 
 

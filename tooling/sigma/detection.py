@@ -8,13 +8,17 @@ this module leaves out (encodings, placeholders, aggregations) raises `Unsupport
 that callers skip its samples instead of calling them wrong. Rules are untrusted input: parsing
 raises nothing else, and bounds the nesting of conditions. Patterns (the `re` modifier's and the
 wildcards') run on the `regex` module with a time limit, since a pattern can backtrack without end;
-`matches` raises `SlowMatch` when one does.
+`matches` raises `SlowMatch` when one does. A caller with a budget for many events passes its
+deadline to `matches`: every pattern match then stops at it too (`OutOfTime`), so one event with
+many values, each slow but under the limit, cannot outrun the budget.
 """
 from __future__ import annotations
 
 import ipaddress
 import operator
 import re
+import time
+from contextvars import ContextVar
 from typing import Any, Callable, NoReturn
 
 import regex
@@ -34,6 +38,8 @@ _REGEX_FLAGS = {"i": regex.IGNORECASE, "ignorecase": regex.IGNORECASE, "m": rege
 _COMPARISONS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 _DASHES = "[" + re.escape("-/\u2013\u2014\u2015") + "]"  # windash: hyphen, slash, en dash, em dash, bar
 _MISSING = object()  # a field absent from the event
+# The caller's deadline (time.perf_counter()) for the `matches` or `explain` running, if any.
+_DEADLINE: ContextVar[float | None] = ContextVar("sigma_deadline", default=None)
 
 Test = Callable[[Any], bool]  # a search identifier's test takes the event; a value's test takes the field's value
 
@@ -66,6 +72,10 @@ class UnsupportedDetection(Exception):
 class SlowMatch(Exception):
     """A pattern of the detection ran longer than TIMEOUT_S on one value of an event; the message
     says which search identifier and field."""
+
+
+class OutOfTime(SlowMatch):
+    """The deadline given to `matches` or `explain` passed during a pattern match."""
 
 
 class SigmaDetection:
@@ -103,19 +113,29 @@ class SigmaDetection:
             raise UnsupportedDetection(f"aggregations ('| {aggregation} ...')")
         return cls(searches, trees[0] if len(trees) == 1 else ("or", trees))
 
-    def matches(self, event: dict) -> bool:
-        """Whether the event satisfies the condition."""
+    def matches(self, event: dict, deadline: float | None = None) -> bool:
+        """Whether the event satisfies the condition. With a `deadline` (a time.perf_counter()
+        value), raises OutOfTime when a pattern match reaches it."""
         results: dict[str, bool] = {}  # each search identifier is tested at most once
 
         def search(name: str) -> bool:
             if name not in results:
                 results[name] = self._searches[name](event)
             return results[name]
-        return _evaluate(self._condition, search)
+        token = _DEADLINE.set(deadline)
+        try:
+            return _evaluate(self._condition, search)
+        finally:
+            _DEADLINE.reset(token)
 
-    def explain(self, event: dict) -> list[str]:
-        """The search identifiers that match the event, sorted, for messages such as "selection_x matched"."""
-        return sorted(name for name, test in self._searches.items() if test(event))
+    def explain(self, event: dict, deadline: float | None = None) -> list[str]:
+        """The search identifiers that match the event, sorted, for messages such as "selection_x
+        matched". `deadline` as for `matches`."""
+        token = _DEADLINE.set(deadline)
+        try:
+            return sorted(name for name, test in self._searches.items() if test(event))
+        finally:
+            _DEADLINE.reset(token)
 
 
 def _evaluate(node: tuple, search: Callable[[str], bool]) -> bool:
@@ -279,10 +299,18 @@ def _value_test(value: Any, options: dict[str, Any], where: str) -> Test:
 
 
 def _within_time(match: Callable, text: str, where: str) -> bool:
-    """`match` (a pattern's search or fullmatch) on `text`, stopped after TIMEOUT_S."""
+    """`match` (a pattern's search or fullmatch) on `text`, stopped after TIMEOUT_S or at the
+    caller's deadline, whichever comes first."""
+    timeout, deadline = TIMEOUT_S, _DEADLINE.get()
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.perf_counter())
+        if timeout <= 0:
+            raise OutOfTime(f"the time ran out at the pattern of the {where}")
     try:
-        return match(text, timeout=TIMEOUT_S) is not None
+        return match(text, timeout=timeout) is not None
     except TimeoutError:
+        if timeout < TIMEOUT_S:
+            raise OutOfTime(f"the time ran out at the pattern of the {where}") from None
         raise SlowMatch(f"the pattern of the {where} ran over {TIMEOUT_S} s on one value") from None
 
 

@@ -3,12 +3,11 @@
 The grammar (`kql.lark`) is LALR(1) with Lark's contextual lexer, so operator keywords
 (`by`, `kind`, `on`, `count` ...) stay usable as column names where no keyword fits.
 
-`KqlLanguage` adds a nesting bound (DAC302) and changes the "expected ..." part of a syntax
-error. LALR merges parser states, so the raw set of acceptable terminals at an error is too
-wide (after `T` it would offer `by`, `on`, `]` ...); each candidate is tried on a copy of the
-parser and only those it really accepts are named, in words ("a name", "a string"). The
-forty-odd comparison operators are named as one entry so they do not crowd out `|`, `;`, `,`
-or `)`.
+`KqlLanguage` changes the "expected ..." part of a syntax error. LALR merges parser states, so
+the raw set of acceptable terminals at an error is too wide (after `T` it would offer `by`, `on`,
+`]` ...); each candidate is tried on a copy of the parser and only those it really accepts are
+named, in words ("a name", "a string"). The forty-odd comparison operators are named as one entry
+so they do not crowd out `|`, `;`, `,` or `)`.
 
 The parse tree
 --------------
@@ -74,24 +73,20 @@ Lint rules (DAC410-DAC417) live in `lint.py` and `columns.py`; helpers in `tree.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterable
 
 
-from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+from tooling.languages.base import LarkLanguage, describe_terminal
 from tooling.languages.kql import lint
 from tooling.languages.kql.columns import where_on_dropped_column
 from tooling.languages.kql.tree import mark_sources
 
-# Brackets nested deeper than this are not a hand-written detection (real queries stay under
-# 20); parsing them costs time for nothing, so they get DAC302 like an oversized query.
-MAX_NESTING = 200
-# Strings and comments, whose brackets do not count (same shapes as the grammar's terminals).
-_OPAQUE = re.compile(r"""```[\s\S]*?```|~~~[\s\S]*?~~~|//[^\n]*"""
-                     r"""|@"(?:[^"\n]|"")*"|@'(?:[^'\n]|'')*'"""
-                     r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
+# Strings and comments, whose brackets the nesting bound (base.MAX_NESTING) does not count (same
+# shapes as the grammar's terminals).
+_OPAQUE = (r"""```[\s\S]*?```|~~~[\s\S]*?~~~|//[^\n]*"""
+           r"""|@"(?:[^"\n]|"")*"|@'(?:[^'\n]|'')*'"""
+           r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 
 # Binary scalar operators: listed as one entry when a syntax error could continue with them.
 _SCALAR_OPERATORS = frozenset({
@@ -118,14 +113,6 @@ _WORDS = {
 
 class KqlLanguage(LarkLanguage):
     def _parse(self, text: str):
-        # Only a query with very many brackets can break the bound; skip the scan otherwise.
-        if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
-            depth, offset = _deepest(text)
-            if depth > MAX_NESTING:
-                line, column = position_of(text, offset)
-                return None, [Diagnostic(
-                    "DAC302", f"{self.name} query nests brackets {depth} deep; the bound is {MAX_NESTING}",
-                    line, column)]
         tree, errors = super()._parse(text)
         if tree is not None and not errors:
             mark_sources(tree)
@@ -154,28 +141,12 @@ class KqlLanguage(LarkLanguage):
         return "; expected " + ", ".join(ordered[:_LIMIT]) + more
 
 
-def _deepest(text: str) -> tuple[int, int]:
-    """The deepest bracket nesting outside strings and comments, and where it first exceeds
-    MAX_NESTING (or the offset of the deepest bracket)."""
-    blanked = _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
-    depth = deepest = where = 0
-    for offset, char in enumerate(blanked):
-        if char in "([{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest <= MAX_NESTING + 1:
-                    where = offset
-        elif char in ")]}":
-            depth -= 1
-    return deepest, where
-
-
 LANGUAGE = KqlLanguage(
     "kql",
     "KQL",
     grammar=Path(__file__).with_name("kql.lark"),
     start="start",
+    opaque=_OPAQUE,
     # Every node gets positions the cheap way (a quarter of Lark's propagate_positions).
     positions=True,
     lint_rules=[lint.safe(rule) for rule in (
