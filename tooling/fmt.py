@@ -2,8 +2,10 @@
 
 Canonical form: keys in the order of the schema (unknown keys keep their place after the known
 ones), the seven queries as literal block scalars, two-space indentation, no line wrapping.
-Comments ride along with their keys (ruamel's round-trip mode). Every rewrite is checked: the
-values loaded from the new text must equal those of the old, or the file is left alone.
+Every comment stays with the key or list item it belongs to, also when keys move (tooling/comments.py:
+fmt emits the YAML without comments and puts each one back at its owner). Every rewrite is checked:
+the values loaded from the new text must equal those of the old, and every comment must be back
+with its owner, or the file is left alone (DAC122 for a comment that cannot be placed).
 """
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import Comment as RuamelComment
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from tooling import comments
 from tooling.checks.schema import load_schema
 from tooling.diagnostics import Diagnostic
 from tooling.package import LoadError, parse_package, read_package_bytes
@@ -64,17 +68,44 @@ def _queries_as_literal_blocks(root: CommentedMap) -> None:
             queries[key] = LiteralScalarString(value)
 
 
+def _strip_comments(node: Any, flows: set[tuple[int, int]]) -> None:
+    """Drop every comment ruamel attached (comments.py puts them back at their owners), and write
+    the flow collections that held a comment (`flows`: their line, column) in block style."""
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        setattr(node, RuamelComment.attrib, RuamelComment())
+        if (node.lc.line, node.lc.col) in flows:
+            node.fa.set_block_style()
+        for value in node.values() if isinstance(node, CommentedMap) else node:
+            _strip_comments(value, flows)
+    elif getattr(node, "comment", None) is not None:
+        node.comment = None
+
+
 def format_text(text: str, schema: dict | None = None) -> str:
-    """The canonical text of a package. The caller checks it loads to the same values."""
+    """The canonical text of a package, with every comment at its owner (comments.py). Raises
+    CommentError when a comment cannot be kept; the caller checks it loads to the same values."""
     yaml = _yaml()
     root = yaml.load(text)
     if not isinstance(root, CommentedMap):
         return text
+    layout = comments._layout(text)
+    old = comments.extract(text, layout)
+    flows = {(node.start_mark.line, node.start_mark.column)
+             for path in comments.flows_holding_comments(text) for node in [layout.values[path]]}
+    _strip_comments(root, flows)
     _reorder(root, schema if schema is not None else load_schema())
     _queries_as_literal_blocks(root)
     out = io.StringIO()
     yaml.dump(root, out)
-    return out.getvalue()
+    formatted = comments.inject(out.getvalue(), old)
+    lost = comments.check(old, comments.extract(formatted))
+    if lost is not None:
+        raise comments.CommentError(lost, "it would not stay with the key or item it belongs to")
+    return formatted
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass
@@ -104,6 +135,11 @@ def format_file(path: Path, schema: dict | None = None) -> FormatResult:
     try:
         formatted = format_text(before.text, schema)
         after = parse_package(path, formatted.encode("utf-8"))
+    except comments.CommentError as exc:
+        c = exc.comment
+        return FormatResult(path, before.text, None, Diagnostic(
+            "DAC122", f"cannot keep the comment {_short(c.text)!r} with what it belongs to ({exc}); "
+                      f"file left as it is", c.line, c.column))
     except Exception as exc:  # noqa: BLE001 - any failure leaves the file as it is
         return FormatResult(path, before.text, None, Diagnostic("DAC102", f"cannot format: {exc}"))
     if after.data != before.data:
