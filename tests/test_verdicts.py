@@ -65,7 +65,7 @@ def _codes(report, code):
 
 
 def test_an_agreeing_query_gives_agreeing_verdicts_and_no_diagnostic(tmp_path, scripted_kql):
-    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "stop"')], ["kql"])
+    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "stop"')], ["kql"], drift=False)
     kql = [(r.sample, r.verdict) for r in report.results if r.language == "kql"]
     assert kql == [("match[0]", True), ("no_match[0]", False)]
     assert [(r.sample, r.verdict) for r in report.results if r.language == SIGMA] == kql  # base's Sigma agrees
@@ -169,3 +169,25 @@ def test_package_verdicts_skip_a_scaffold(tmp_path):
     target = _package(tmp_path, 'where ProcessCommandLine has "stop"')
     target.write_text(target.read_text().replace("sc stop WinDefend}", "'<fill in: a command line>'}"), encoding="utf-8")
     assert package_verdicts(load_package(target), ["kql"]) == ([], [])
+
+
+def test_a_case_sensitive_query_drifts_from_the_case_insensitive_sigma_form(tmp_path, scripted_kql):
+    # The scripted evaluator compares case-sensitively; Sigma's `contains` does not (Sigma
+    # specification: string matching is case-insensitive by default), so 'STOP' drifts.
+    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "stop"')], ["kql"])
+    drift = [d for d in report.diagnostics if d.code == "DAC514"]
+    assert [(d.line, d.column) for d in drift] == [(KQL_LINE, 5)]
+    # It ignores the image, so it returns the near-misses of Image (changed, missing) that the
+    # Sigma form does not match, and it misses 'SC STOP WINDEFEND', which the Sigma form matches.
+    assert "it returns an event the Sigma form does not match" in drift[0].message
+    assert "sc.axe" in drift[0].message and "(2 more generated events disagree)" in drift[0].message
+    assert report.failed()  # a warning fails the run, as in dac validate
+    assert not [d for d in run_tests([_package(tmp_path / "b", 'where ProcessCommandLine has "stop"')], ["kql"],
+                                     drift=False).diagnostics if d.code == "DAC514"]
+
+
+def test_a_drift_suppressed_with_a_reason_is_not_reported(tmp_path, scripted_kql):
+    target = _package(tmp_path, 'where ProcessCommandLine has "stop"')
+    target.write_text(target.read_text() + "suppressions:\n  - code: DAC514\n    reason: the platform compares "
+                      "case-sensitively and the team accepts it\n", encoding="utf-8")
+    assert not [d for d in run_tests([target], ["kql"]).diagnostics if d.code in ("DAC514", "DAC116")]

@@ -11,6 +11,8 @@ Each test's sample events (written in the Sigma taxonomy) are rendered into ever
 event shape (`dac platforms render`), and each native query and the Sigma form is run on them
 offline. A verdict that disagrees with the test is an error at the query (DAC510 missed match,
 DAC511 fired on a near-miss); a query dac cannot evaluate is a DAC512 note naming the construct.
+Events generated from the Sigma form (a branch each, a near-miss per predicate, case and wildcard
+variants) show where a query drifts from it (DAC514, a warning).
 
 marks: ✓ agrees with the test   ✗ disagrees   · not evaluated (a note says why)
 
@@ -46,6 +48,8 @@ def add_parsers(sub, renderers: list[str], languages: list[str]) -> None:
                       default="text", help="text: a verdict matrix and the diagnostics; json: one object with "
                                            "results and diagnostics; sarif / github: the diagnostics")
     test.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    test.add_argument("--no-drift", action="store_true",
+                      help="skip the events generated from the Sigma form (DAC514); run the samples only")
 
     platforms = sub.add_parser("platforms", help="show platform data: tables, fields, sample kinds, renderings",
                                description="What dac knows about each SIEM platform (tooling/platforms/), and the "
@@ -70,7 +74,7 @@ def cmd_test(args) -> int:
     paths = _package_paths(args, "test")
     if paths is None:
         return EXIT_USAGE
-    report = run_tests(paths, args.lang)
+    report = run_tests(paths, args.lang, drift=not args.no_drift)
     if args.format == "json":
         output = report.as_json()
     elif args.format == "text":

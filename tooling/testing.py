@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tooling.checks.drift import check_drift
 from tooling.checks.samples import check_samples
 from tooling.checks.verdicts import SIGMA, SampleResult, package_verdicts
 from tooling.diagnostics import Diagnostic, Severity
@@ -42,9 +43,10 @@ class TestReport:
                            "diagnostics": json.loads(render_json(self.diagnostics, self.files))}, indent=2)
 
 
-def run_tests(paths: list[Path], keys: list[str] | None = None) -> TestReport:
+def run_tests(paths: list[Path], keys: list[str] | None = None, drift: bool = True) -> TestReport:
     """Run the samples of every package under `paths` through the languages in `keys` (default:
-    all seven) and the Sigma form."""
+    all seven) and the Sigma form; with `drift`, also the events generated from the Sigma form
+    (DAC514)."""
     files = list(iter_package_files(paths))
     root = find_detections_root(paths)
     local = load_local(find_local_file(root))
@@ -57,6 +59,8 @@ def run_tests(paths: list[Path], keys: list[str] | None = None) -> TestReport:
             continue
         results, diagnostics = package_verdicts(package, keys, local)
         diagnostics = [*diagnostics, *check_samples(package)]
+        if drift:
+            diagnostics.extend(check_drift(package, keys, local))
         report.results.extend(results)
         shown = [d.at(path=package.display_path) for d in diagnostics]
         report.diagnostics.extend(apply_suppressions(package, shown, report_unused=False))

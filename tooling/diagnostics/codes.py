@@ -180,6 +180,15 @@ _ENTRIES = [
          "Put the comment on its own line directly above the key or list item it is about, or at the end of "
          "that key's line, then run `dac fmt` again."),
     # --- DAC2xx: ATT&CK ------------------------------------------------------------------
+    Code("DAC124", "invalid-platform-additions", E, "`platforms.yml` (the repository's local platform additions) "
+         "does not follow its schema.",
+         "The evaluators and platform checks read macros, lookups, reference sets and custom tables from it; a "
+         "malformed entry would silently declare nothing, so every query that relies on it goes unchecked.",
+         "spl:\n  macros:\n    sysmon: [sourcetype=XmlWinEventLog]   # a list, not the definition text",
+         "spl:\n  macros:\n    sysmon: (sourcetype=XmlWinEventLog source=\"XmlWinEventLog:Microsoft-Windows-Sysmon/"
+         "Operational\")",
+         "Follow `schema/platforms.schema.json`: each platform key (kql ... logscale) may hold `macros`, "
+         "`lookups`, `reference_sets`, `tables` and `fields`, each a mapping by name."),
     Code("DAC201", "unknown-technique", E, "The ATT&CK id is not in the bundled ATT&CK data.",
          "A mapping to a technique that does not exist breaks coverage reporting and the site links.",
          "id: T1562.099",
@@ -327,6 +336,55 @@ _ENTRIES = [
          "detection:\n  selection:\n    CommandLine|re: 'stop|a+$'\n  condition: selection",
          "Make the patterns cheap (see DAC508), and keep the samples to the events that show the behaviour and "
          "its near-misses."),
+    Code("DAC510", "query-misses-sample", E, "A native query does not return a sample event that its test says "
+         "it must match.",
+         "The native queries are what gets deployed. A query that misses its own Atomic test's telemetry on the "
+         "platform's own event shape will miss the attack in production, while the Sigma form and every parser "
+         "say all is well.",
+         "queries:\n  sumo: |\n    ... | where target_object matches "
+         "/.*\\\\Windows Defender\\\\.*\\\\(DisableAntiSpyware)/\n# the sample's TargetObject has one backslash there",
+         "queries:\n  sumo: |\n    ... | where target_object matches /(?i).*\\\\Windows Defender\\\\"
+         "(.*\\\\)?DisableAntiSpyware/",
+         "Read the explanation: it names the predicate that failed and the event's value. Fix the query (or, if "
+         "the sample is wrong, the sample), then run `dac test` on the package. `dac platforms render KEY FILE` "
+         "shows the event the query was run on."),
+    Code("DAC511", "query-matches-near-miss", E, "A native query returns a sample event that its test says it "
+         "must not match (a near-miss).",
+         "A query that fires on the near-miss (a re-enable, a read-only command, a cleanup step) floods the SOC "
+         "with false positives that the Sigma form does not have.",
+         "queries:\n  aql: |\n    ... WHERE UTF8(payload) ILIKE '%False%'\n# fires on -Enabled $True too",
+         "queries:\n  aql: |\n    ... WHERE UTF8(payload) IMATCHES '.*-UnifiedAuditLogIngestionEnabled\\s+\\$?false.*'",
+         "The message names the branch that matched. Narrow that branch so that the near-miss no longer "
+         "satisfies it, and keep the `match` samples passing."),
+    Code("DAC512", "query-not-evaluated", INFO, "A native query could not be evaluated on the sample events: it "
+         "uses a construct dac does not evaluate.",
+         "dac gives no verdict rather than a wrong one. The query may be right; this note says its samples are "
+         "unchecked for that language, so a reviewer checks them by hand.",
+         "queries:\n  spl: |\n    `my_macro` CommandLine=\"*stop*\"\n# my_macro is not declared in platforms.yml",
+         "# platforms.yml\nspl:\n  macros:\n    my_macro: (index=windows sourcetype=XmlWinEventLog)",
+         "Declare what the query relies on (macros, lookups, reference sets) in `platforms.yml`, or rewrite the "
+         "construct named in the message with one that is evaluated."),
+    Code("DAC513", "sample-not-rendered", INFO, "A sample event has no form on a platform, so that platform's "
+         "query was not run on it.",
+         "Sample events are written once, in the Sigma taxonomy, and rendered into each platform's event shape "
+         "(tooling/platforms/). A sample whose kind dac does not know, or that a platform does not collect, "
+         "leaves that query unchecked.",
+         "samples:\n  match:\n    - Foo: bar   # no known kind of event has only this field",
+         "samples:\n  match:\n    - EventID: 1\n      Image: C:\\Windows\\System32\\sc.exe\n"
+         "      CommandLine: sc stop WinDefend",
+         "Write the sample with the Sigma taxonomy's field names for its kind of event (`dac platforms kinds` "
+         "lists them), or accept the note for a platform that does not collect that event."),
+    Code("DAC514", "query-drifts-from-sigma", W, "A native query and the package's Sigma form disagree on an "
+         "event generated from the Sigma detection.",
+         "The seven queries and the Sigma form are meant to be the same detection. `dac test` generates boundary "
+         "events from the Sigma detection (one through each branch, a near-miss for each predicate, case and "
+         "wildcard variants) and runs every query on them; a query that disagrees has drifted, often through a "
+         "platform's case sensitivity or a branch lost in translation.",
+         "sigma: {detection: {selection: {CommandLine|contains: 'sc stop'}, condition: selection}}\n"
+         "queries:\n  logscale: |\n    CommandLine=/sc stop/     # case-sensitive: misses 'SC STOP'",
+         "queries:\n  logscale: |\n    CommandLine=/sc stop/i",
+         "Read the event in the message: make the query agree with the Sigma form, or, when the difference is "
+         "intended, suppress DAC514 in the package with the reason."),
     # --- DAC6xx: repository ------------------------------------------------------------------
     Code("DAC601", "duplicate-id", E, "Two packages have the same id.",
          "Ids are the primary key of the repository, the site and the exports.",

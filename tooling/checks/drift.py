@@ -1,0 +1,78 @@
+"""Drift: where a native query and the package's Sigma form disagree on generated events.
+
+`tooling.sigma.probes` makes boundary events from the Sigma detection (an event through each
+branch, a near-miss per predicate, case and wildcard variants), starting from the package's own
+`match` samples. The Sigma form labels each; every native query runs on the platform's rendering
+of it. A disagreement is a DAC514 warning at the query that shows the event. A package whose
+query differs on purpose (say, a case-sensitive platform default the team accepts) suppresses
+DAC514 with its reason, as any other code.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from tooling.checks.queries import queries_to_parse
+from tooling.checks.verdicts import logsource_of, package_samples, place, runnable
+from tooling.diagnostics import Diagnostic
+from tooling.languages import LANGUAGES, get_language
+from tooling.package import Package
+from tooling.platforms import classify, render
+from tooling.platforms.local import NONE, LocalPlatforms
+from tooling.sigma.detection import SigmaDetection, SlowMatch
+from tooling.sigma.probes import Probe, probe_events
+
+MAX_SHOWN = 300  # characters of the event shown in a message
+
+
+def labelled_probes(package: Package) -> list[tuple[Probe, bool]]:
+    """The generated events with the Sigma form's verdict on each ([] when it has none)."""
+    sigma = package.data.get("sigma")
+    detection = sigma.get("detection") if isinstance(sigma, dict) else None
+    if not isinstance(detection, dict) or not runnable(package):
+        return []
+    bases = [s.event for s in package_samples(package) if s.expected]
+    probes = probe_events(detection, bases)
+    if not probes:
+        return []
+    compiled = SigmaDetection.parse(detection)
+    labelled = []
+    for probe in probes:
+        try:
+            labelled.append((probe, compiled.matches(probe.event)))
+        except SlowMatch:
+            continue
+    return labelled
+
+
+def check_drift(package: Package, keys: list[str] | None = None, local: LocalPlatforms = NONE) -> Iterator[Diagnostic]:
+    labelled = labelled_probes(package)
+    if not labelled:
+        return
+    logsource = logsource_of(package)
+    for key, text in queries_to_parse(package, keys or list(LANGUAGES)):
+        language = get_language(key)
+        context = local.context(key)
+        disagreeing: list[tuple[Probe, bool]] = []
+        for index, (probe, expected) in enumerate(labelled):
+            kind = classify(probe.event, logsource)
+            rendering = render(key, probe.event, logsource, index=index, kind=kind) if kind else None
+            if rendering is None:
+                continue
+            evaluation = language.evaluate(text, [rendering.event], context)
+            if not evaluation.ok:
+                break  # the query is not evaluated at all: DAC512 already says so
+            if (0 in evaluation.matched) != expected:
+                disagreeing.append((probe, expected))
+        if disagreeing:
+            yield from place(package, key, [_drift(LANGUAGES[key].name, disagreeing)])
+
+
+def _drift(name: str, disagreeing: list[tuple[Probe, bool]]) -> Diagnostic:
+    probe, expected = disagreeing[0]
+    shown = json.dumps(probe.event, ensure_ascii=False)
+    shown = shown if len(shown) <= MAX_SHOWN else shown[:MAX_SHOWN - 1] + "…"
+    what = "misses" if expected else "returns"
+    more = f" ({len(disagreeing) - 1} more generated events disagree)" if len(disagreeing) > 1 else ""
+    return Diagnostic("DAC514", f"{name} query drifts from the Sigma form: it {what} an event the Sigma form "
+                      f"{'matches' if expected else 'does not match'} ({probe.note}): {shown}{more}")

@@ -1,0 +1,300 @@
+"""Boundary events generated from a Sigma detection: an event through each branch of the
+condition, a near-miss for each predicate, and case and wildcard variants.
+
+    for probe in probe_events(detection, bases=[sample, ...]):
+        probe.event, probe.note       # "branch selection_a and selection_b", "near-miss: ..."
+
+The generator only proposes events; it never decides what they should give. The caller labels
+each with the Sigma evaluator (`SigmaDetection.matches`), so a generated event is labelled by the
+same semantics as the package's samples. Events start from a base event (a package's own `match`
+sample of the same fields, so that what the native queries also test, such as the image, is
+there) and overlay what the branch needs. Conditions the generator cannot satisfy by
+construction (regular expressions, keyword lists, numeric comparisons, CIDR) leave that branch
+out; the bounds keep a hostile detection cheap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any, Iterator
+
+from tooling.sigma.detection import InvalidDetection, SigmaDetection, UnsupportedDetection, _ConditionParser
+
+MAX_BRANCHES = 64
+MAX_PROBES = 400
+_SKIP = ("re", "cidr", "gt", "gte", "lt", "lte", "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide",
+         "expand", "fieldref")
+
+
+@dataclass(frozen=True)
+class Probe:
+    event: dict
+    note: str  # how it was made, for messages
+
+
+@dataclass
+class _Field:
+    """What a branch needs of one field: an exact value, or a prefix, fragments and a suffix."""
+
+    exact: Any = None
+    prefix: str = ""
+    middle: list[str] = field(default_factory=list)
+    suffix: str = ""
+    absent: bool = False
+
+    def value(self) -> Any:
+        return self.exact if self.exact is not None else _join(self.prefix, self.middle, self.suffix)
+
+
+def _join(prefix: str, middle: list[str], suffix: str) -> str:
+    parts = [p for p in (prefix, *middle, suffix) if p]
+    return " ".join(parts)
+
+
+class _Unsatisfiable(Exception):
+    pass
+
+
+def _literal(pattern: str) -> str:
+    """A Sigma wildcard string as one concrete text: `*` nothing, `?` one letter, escapes resolved."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and pattern[index + 1:index + 2] in ("*", "?", "\\"):
+            out.append(pattern[index + 1])
+            index += 2
+            continue
+        out.append("" if char == "*" else "x" if char == "?" else char)
+        index += 1
+    return "".join(out)
+
+
+def _requirement(fields: dict[str, _Field], key: str, value: Any) -> None:
+    name, *modifiers = key.split("|")
+    if any(m in _SKIP for m in modifiers) or not name:
+        raise _Unsatisfiable(key)
+    need = fields.setdefault(name, _Field())
+    if "exists" in modifiers:
+        if value is False:
+            need.absent = True
+        elif need.exact is None and not (need.prefix or need.middle or need.suffix):
+            need.middle.append("present")
+        return
+    if value is None:
+        need.absent = True
+        return
+    if isinstance(value, bool) or not isinstance(value, str):
+        if need.exact is not None and need.exact != value:
+            raise _Unsatisfiable(key)
+        need.exact = value
+        return
+    text = _literal(value)
+    if "contains" in modifiers:
+        need.middle.append(text)
+    elif "startswith" in modifiers:
+        if need.prefix and not (need.prefix.startswith(text) or text.startswith(need.prefix)):
+            raise _Unsatisfiable(key)
+        need.prefix = max(need.prefix, text, key=len)
+    elif "endswith" in modifiers:
+        if need.suffix and not (need.suffix.endswith(text) or text.endswith(need.suffix)):
+            raise _Unsatisfiable(key)
+        need.suffix = max(need.suffix, text, key=len)
+    else:
+        if "*" in value or "?" in value:
+            need.middle.append(text)  # a wildcard value: its literal parts, in order
+        else:
+            if need.exact is not None and str(need.exact).lower() != text.lower():
+                raise _Unsatisfiable(key)
+            need.exact = text
+
+
+def _choices(definition: Any) -> list[list[tuple[str, Any]]]:
+    """The ways a search identifier can be satisfied: each a list of (field key, value) pairs."""
+    if isinstance(definition, dict):
+        per_field = []
+        for key, value in definition.items():
+            values = value if isinstance(value, list) else [value]
+            if not isinstance(key, str) or not values:
+                raise _Unsatisfiable(str(key))
+            if "|all" in key:
+                per_field.append([[(key.replace("|all", ""), item) for item in values]])
+            else:
+                per_field.append([[(key, item)] for item in values])
+        return [sum(combo, []) for combo in _bounded_product(per_field)]
+    if isinstance(definition, list) and all(isinstance(item, dict) for item in definition):
+        return [choice for item in definition for choice in _choices(item)][:MAX_BRANCHES]
+    raise _Unsatisfiable("keywords")  # keyword searches match anywhere: no field to build
+
+
+def _bounded_product(options: list[list]) -> list[tuple]:
+    """Not the full product (a rule with ten lists of ten values has 10^10): each value of each
+    list at least once, the others at their first value."""
+    if not options:
+        return [()]
+    combos = [tuple(choices[0] for choices in options)]
+    for position, choices in enumerate(options):
+        for choice in choices[1:]:
+            combo = list(combos[0])
+            combo[position] = choice
+            combos.append(tuple(combo))
+    return combos[:MAX_BRANCHES]
+
+
+def _branches(node: tuple) -> list[list[str]]:
+    """The condition in disjunctive form, positive identifiers only (a `not` leaves its subtree to
+    the oracle: the base event is expected not to satisfy filters)."""
+    kind = node[0]
+    if kind == "id":
+        return [[node[1]]]
+    if kind == "not":
+        return [[]]
+    children = [_branches(child) for child in node[1]]
+    if kind == "or":
+        return [branch for child in children for branch in child][:MAX_BRANCHES]
+    combined = [[]]
+    for child in children:
+        combined = [a + b for a, b in product(combined, child)][:MAX_BRANCHES]
+    return combined
+
+
+def _condition_tree(detection: dict) -> tuple:
+    names = sorted(k for k in detection if k not in ("condition", "timeframe") and isinstance(k, str))
+    conditions = detection["condition"]
+    conditions = [conditions] if isinstance(conditions, str) else conditions
+    trees = [_ConditionParser(text, names, "").parse()[0] for text in conditions]
+    return trees[0] if len(trees) == 1 else ("or", trees)
+
+
+def _base_for(fields: dict[str, _Field], bases: list[dict]) -> dict:
+    """The base event sharing most of the fields the branch needs (and its exact values)."""
+    def score(base: dict) -> tuple:
+        exact = sum(1 for name, need in fields.items() if need.exact is not None and str(base.get(name, "")).lower()
+                    == str(need.exact).lower())
+        shared = sum(1 for name in fields if name in base)
+        return (exact, shared)
+    return dict(max(bases, key=score)) if bases else {}
+
+
+def _satisfies(need: _Field, value: Any) -> bool:
+    if not isinstance(value, str):
+        return need.exact is not None and not isinstance(need.exact, str) and value == need.exact
+    folded = value.lower()
+    if need.exact is not None:
+        return folded == str(need.exact).lower()
+    return (folded.startswith(need.prefix.lower()) and folded.endswith(need.suffix.lower())
+            and all(part.lower() in folded for part in need.middle))
+
+
+def _build(fields: dict[str, _Field], base: dict) -> dict:
+    """The base event with each field the branch needs: the base's own value when it already
+    satisfies the need (a real path, a real command line), else one made from the need."""
+    event = dict(base)
+    for name, need in fields.items():
+        if need.absent:
+            event.pop(name, None)
+        elif not _satisfies(need, base.get(name)):
+            event[name] = need.value()
+    return event
+
+
+def _mutate(text: str) -> str:
+    """The text with one character changed (a letter to its neighbour, a digit to another)."""
+    for index in range(len(text) // 2, len(text)):
+        char = text[index]
+        if char.isalpha():
+            swapped = "b" if char.lower() == "a" else "a"
+            return text[:index] + (swapped.upper() if char.isupper() else swapped) + text[index + 1:]
+        if char.isdigit():
+            return text[:index] + ("1" if char == "0" else "0") + text[index + 1:]
+    return text + "_"
+
+
+def probe_events(detection: dict, bases: list[dict] | None = None) -> list[Probe]:
+    """Events through each branch, near-misses and variants; [] for a detection that cannot be
+    parsed or evaluated (its own diagnostics say why)."""
+    try:
+        SigmaDetection.parse(detection)
+        tree = _condition_tree(detection)
+    except (InvalidDetection, UnsupportedDetection, KeyError, TypeError):
+        return []
+    probes: list[Probe] = []
+    seen: set[str] = set()
+
+    def add(event: dict, note: str) -> None:
+        key = repr(sorted(event.items(), key=lambda item: item[0]))
+        if key not in seen and len(probes) < MAX_PROBES:
+            seen.add(key)
+            probes.append(Probe(event, note))
+
+    for branch in _branches(tree):
+        try:
+            ways = [_choices(detection[name]) for name in branch]
+        except _Unsatisfiable:
+            continue
+        for combo in _bounded_product(ways):
+            fields: dict[str, _Field] = {}
+            try:
+                for pairs in combo:
+                    for key, value in pairs:
+                        _requirement(fields, key, value)
+            except _Unsatisfiable:
+                continue
+            if not fields:
+                continue
+            base = _base_for(fields, bases or [])
+            label = " and ".join(branch) or "the condition"
+            add(_build(fields, base), f"through {label}")
+            for variant in _variants(fields, base, label):
+                add(*variant)
+    return probes
+
+
+def _fragments(need: _Field) -> list[tuple[str, str]]:
+    """(where, text) of each literal the value must hold: where is exact, prefix, suffix or middle."""
+    parts = [("exact", need.exact)] if isinstance(need.exact, str) and need.exact else []
+    parts += [("prefix", need.prefix)] if need.prefix else []
+    parts += [("suffix", need.suffix)] if need.suffix else []
+    return parts + [("middle", text) for text in need.middle if text]
+
+
+def _changed(value: str, where: str, text: str) -> str | None:
+    """`value` with the fragment `text` (found where the need puts it) changed by one character."""
+    folded, wanted = value.lower(), text.lower()
+    if where == "exact":
+        return _mutate(value)
+    if where == "prefix":
+        return _mutate(value[:len(text)]) + value[len(text):] if folded.startswith(wanted) else None
+    if where == "suffix":
+        cut = len(value) - len(text)
+        return value[:cut] + _mutate(value[cut:]) if folded.endswith(wanted) else None
+    start = folded.find(wanted)
+    if start < 0:
+        return None
+    return value[:start] + _mutate(value[start:start + len(text)]) + value[start + len(text):]
+
+
+def _variants(fields: dict[str, _Field], base: dict, label: str) -> Iterator[tuple[dict, str]]:
+    built = _build(fields, base)
+    for name, need in fields.items():
+        if need.absent:
+            continue
+        value = built.get(name)
+        if isinstance(value, str):
+            # a near-miss per predicate: each required fragment with one character changed
+            for where, text in _fragments(need):
+                changed = _changed(value, where, text)
+                if changed is not None:
+                    yield {**built, name: changed}, f"near-miss of {label}: {text!r} in {name} changed"
+            # case: Sigma matches case-insensitively unless `cased`
+            if value.upper() != value:
+                yield {**built, name: value.upper()}, f"case variant of {label}: {name} in upper case"
+            if value.lower() != value:
+                yield {**built, name: value.lower()}, f"case variant of {label}: {name} in lower case"
+            # wildcard: the text a `contains` allows around the fragments
+            if need.middle and need.exact is None:
+                yield {**built, name: f"pre {value} post"}, f"wildcard variant of {label}: {name} inside other text"
+        # the field missing altogether
+        missing = dict(built)
+        missing.pop(name, None)
+        yield missing, f"near-miss of {label}: {name} missing"
