@@ -123,6 +123,16 @@ class EqlLanguage(LarkLanguage):
         _collected.nodes = []
         return tree, errors
 
+    def _compile(self, tree, text: str):
+        from tooling.languages.eql.evaluate import compile_query
+
+        return compile_query(tree, text)
+
+    def _references(self, tree, text: str):
+        from tooling.languages.eql.references import references
+
+        return references(tree, text)
+
     def _syntax_error(self, exc, text: str) -> Diagnostic:
         try:
             return self._explain(exc, text)

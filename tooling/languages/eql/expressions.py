@@ -1,0 +1,311 @@
+"""EQL conditions and expressions compiled into closures: `event -> value`.
+
+See `values.py` for the value model (null, multi-valued fields, Undecided) and the sources.
+Each documented fact this module encodes is cited where it is used; `tests/languages/
+test_eql_evaluate.py` holds a positive and a negative case for each.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lark import Token, Tree
+
+from tooling.languages.evaluation import NotEvaluated, fullmatch
+from tooling.languages.eql import functions
+from tooling.languages.eql.values import (
+    NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, text_of, wildcard_matcher,
+)
+
+Getter = Callable[[dict], Any]
+
+_CONDITIONS = ("or_", "and_", "not_", "comparison", "in_", "not_in", "match")
+
+
+def _undecided_first(*results: Any) -> Any:
+    for result in results:
+        if type(result) is Undecided:
+            return result
+    return None
+
+
+# Results: True, False, None (null: false under two-valued logic, null under three-valued),
+# NullTrue (true under two-valued logic, null under three-valued; see values.py), Undecided.
+def condition(node: Any) -> Getter:
+    """A condition: event -> True / False / None (null) / Undecided."""
+    if isinstance(node, Token):
+        if node.type in ("TRUE", "FALSE"):
+            constant = node.type == "TRUE"
+            return lambda event: constant
+        raise NotEvaluated.at(node, f"the literal {str(node)[:40]} used as a condition (Elasticsearch refuses a "
+                              "condition that is not boolean)")
+    kind = node.data
+    if kind == "and_":
+        return _and(condition(node.children[0]), condition(node.children[1]))
+    if kind == "or_":
+        return _or(condition(node.children[0]), condition(node.children[1]))
+    if kind == "not_":
+        return _not(condition(node.children[0]), node)
+    if kind == "comparison":
+        return _comparison(node)
+    if kind in ("in_", "not_in"):
+        found = _in(node)
+        return _not(found, node) if kind == "not_in" else found
+    if kind == "match":
+        return _match(node)
+    if kind == "call":
+        return functions.compile_call(node, value, boolean=True)
+    if kind == "field":
+        raise NotEvaluated.at(node, f"the field {node.children[0]} used as a condition (Elasticsearch refuses a "
+                              "condition that is not boolean)")
+    raise NotEvaluated.at(node, f"the condition {kind}")
+
+
+def _and(left: Getter, right: Getter) -> Getter:
+    def run(event):
+        first = left(event)
+        if first is False:
+            return False
+        second = right(event)
+        if second is False:
+            return False
+        if first is True and second is True:
+            return True
+        undecided = _undecided_first(first, second)
+        if undecided is not None:
+            return undecided
+        # True / None / NullTrue: null under three-valued logic; true under two-valued logic
+        # only when no side is None.
+        if first is None or second is None:
+            return None
+        return first if type(first) is NullTrue else second
+
+    return run
+
+
+def _or(left: Getter, right: Getter) -> Getter:
+    def run(event):
+        first = left(event)
+        if first is True:
+            return True
+        second = right(event)
+        if second is True:
+            return True
+        if first is False and second is False:
+            return False
+        undecided = _undecided_first(first, second)
+        if undecided is not None:
+            return undecided
+        # False / None / NullTrue: null under three-valued logic; true under two-valued logic
+        # when a side is NullTrue.
+        if type(first) is NullTrue:
+            return first
+        if type(second) is NullTrue:
+            return second
+        return None
+
+    return run
+
+
+_NOT_NULL = ("'not' over a comparison with a missing field (null): Elasticsearch does not document whether "
+             "it is true (a must_not query) or null (three-valued logic)")
+
+
+def _not(inner: Getter, node: Any) -> Getter:
+    def run(event):
+        result = inner(event)
+        if result is True:
+            return False
+        if result is False:
+            return True
+        if result is None:
+            return NullTrue(node, _NOT_NULL)
+        if type(result) is NullTrue:
+            return None
+        return result
+
+    return run
+
+
+# --- comparisons ------------------------------------------------------------------------------
+
+def _is_null(node: Any) -> bool:
+    return isinstance(node, Token) and node.type == "NULL"
+
+
+def _comparison(node: Tree) -> Getter:
+    left_node, operator, right_node = node.children
+    operator = str(operator)
+    if _is_null(left_node):
+        left_node, right_node = right_node, left_node
+    if _is_null(right_node):
+        # "Use == null / != null to check whether a field exists" (EQL syntax reference, "Check
+        # for null values"; elastic/elasticsearch#69614): a missing field is null.
+        if operator not in ("==", "!="):
+            raise NotEvaluated.at(node, f"'{operator} null' (only == null and != null are defined)")
+        getter = value(left_node)
+        wanted_missing = operator == "=="
+        return lambda event: (len(as_tuple(getter(event))) == 0) is wanted_missing
+    left, right = value(left_node), value(right_node)
+    if operator == "==":
+        return _equals(left, right, node)
+    if operator == "!=":
+        return _not_equals(left, right, node)
+    return _ordering(left, right, operator, node)
+
+
+def _equals(left: Getter, right: Getter, node: Any) -> Getter:
+    # `==` is case-sensitive ("Strings are case-sensitive", EQL syntax reference, comparison
+    # operators); a multi-valued field matches when any value does (elastic/elasticsearch#76610).
+    def run(event):
+        lefts, rights = as_tuple(left(event)), as_tuple(right(event))
+        if not lefts or not rights:
+            return None
+        pending = None
+        for a in lefts:
+            for b in rights:
+                result = equal(a, b, False, node)
+                if result is True:
+                    return True
+                if result is not False:
+                    pending = result
+        return pending if pending is not None else False
+
+    return run
+
+
+def _not_equals(left: Getter, right: Getter, node: Any) -> Getter:
+    def run(event):
+        lefts, rights = as_tuple(left(event)), as_tuple(right(event))
+        if not lefts or not rights:
+            # null != "x": true as a must_not query, null in three-valued logic: undocumented.
+            return NullTrue(node, "'!=' with a missing field (null): Elasticsearch does not document whether it "
+                            "is true (a must_not query) or null (three-valued logic)")
+        results = [equal(a, b, False, node) for a in lefts for b in rights]
+        undecided = _undecided_first(*results)
+        if undecided is not None:
+            return undecided
+        if not any(results):
+            return True
+        if all(results):
+            return False
+        return Undecided(node, "'!=' on a multi-valued field where some values are equal and some are not "
+                         "(Elasticsearch does not document the result)")
+
+    return run
+
+
+_ORDER = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _ordering(left: Getter, right: Getter, operator: str, node: Any) -> Getter:
+    compare = _ORDER[operator]
+
+    def run(event):
+        lefts, rights = as_tuple(left(event)), as_tuple(right(event))
+        if not lefts or not rights:
+            return None
+        pending = None
+        for a in lefts:
+            for b in rights:
+                numbers = type(a) in (int, float) and type(b) in (int, float)
+                if numbers or (type(a) is str and type(b) is str):
+                    if compare(a, b):
+                        return True
+                else:
+                    # A keyword range compares text; a numeric one numbers: mapping-dependent.
+                    pending = Undecided(node, f"'{operator}' between {a!r} and {b!r} (values of different types)")
+        return pending if pending is not None else False
+
+    return run
+
+
+def _in(node: Tree) -> Getter:
+    # `in` is case-sensitive, `in~` case-insensitive; `not in` is `not (x in (...))` (EQL syntax
+    # reference, "Lookup operators").
+    left_node, operator, values = node.children
+    insensitive = str(operator) == "in~"
+    if any(_is_null(item) for item in values.children):
+        raise NotEvaluated.at(node, "null in an 'in' list (Elasticsearch does not document its meaning)")
+    left = value(left_node)
+    items = [value(item) for item in values.children]
+
+    def run(event):
+        lefts = as_tuple(left(event))
+        if not lefts:
+            return None
+        pending = None
+        for item in items:
+            for b in as_tuple(item(event)):
+                for a in lefts:
+                    result = equal(a, b, insensitive, node)
+                    if result is True:
+                        return True
+                    if result is not False:
+                        pending = result
+        return pending if pending is not None else False
+
+    return run
+
+
+def _match(node: Tree) -> Getter:
+    left_node, operator, patterns = node.children
+    operator = str(operator)
+    tokens = patterns.children if isinstance(patterns, Tree) else [patterns]
+    texts = []
+    for token in tokens:
+        if not isinstance(token, Token) or token.type not in ("STRING", "RAW_STRING"):
+            raise NotEvaluated.at(token, f"'{operator}' with a non-string pattern "
+                                  "(Elasticsearch compares strings only)")
+        texts.append(literal_value(token))
+    if operator in (":", "like", "like~"):
+        # `:` is case-insensitive equality with wildcards; `like` case-sensitive and `like~`
+        # case-insensitive wildcard matching (EQL syntax reference, "Pattern comparison keywords").
+        insensitive = operator != "like"
+        matchers = [wildcard_matcher(text, insensitive) for text in texts]
+    else:
+        # `regex` / `regex~`: Lucene regular-expression syntax, matched against the whole value.
+        insensitive = operator == "regex~"
+        compiled = [lucene_regex(text, insensitive, token) for text, token in zip(texts, tokens)]
+        matchers = [lambda text, c=c: fullmatch(c, text) for c in compiled]
+    left = value(left_node)
+
+    def run(event):
+        lefts = as_tuple(left(event))
+        if not lefts:
+            return None
+        pending = None
+        for item in lefts:
+            text = text_of(item, node, f"'{operator}'")
+            if type(text) is Undecided:
+                pending = text
+                continue
+            for matcher in matchers:
+                if matcher(text):
+                    return True
+        return pending if pending is not None else False
+
+    return run
+
+
+# --- values -----------------------------------------------------------------------------------
+
+def value(node: Any) -> Getter:
+    """An operand: event -> scalar, None (null), tuple (a field's values) or an Undecided."""
+    if isinstance(node, Token):
+        constant = literal_value(node)
+        return lambda event: constant
+    kind = node.data
+    if kind == "field":
+        return field_getter(node.children[0])
+    if kind == "call":
+        return functions.compile_call(node, value, boolean=False)
+    if kind == "arithmetic":
+        return functions.arithmetic(node, str(node.children[1]), value(node.children[0]), value(node.children[2]))
+    if kind == "sign":
+        inner = value(node.children[1])
+        if str(node.children[0]) == "+":
+            return inner
+        return functions.arithmetic(node, "-", lambda event: 0, inner)
+    if kind in _CONDITIONS:
+        return condition(node)
+    raise NotEvaluated.at(node, f"the expression {kind}")

@@ -1,0 +1,206 @@
+"""Transforms the EQL render table (render.json) names: how Elastic's agents and integrations
+write a value into an ECS document. Looked up before the shared ones (tooling/platforms/
+transforms.py); each is `(value, sample) -> value` and returns None when it produces nothing.
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any, Callable, Mapping
+
+from tooling.platforms import transforms as shared
+
+
+def argv_posix(value: Any, sample: Mapping | None = None) -> Any:
+    """A Linux command line as Elastic Defend's process.args: the argv the kernel saw, which a
+    shell-like split of the sample's command line approximates."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return shlex.split(value)
+    except ValueError:
+        return value.split()
+
+
+def argv_windows(value: Any, sample: Mapping | None = None) -> Any:
+    """A Windows command line as Elastic Defend's process.args (CommandLineToArgvW's rules:
+    whitespace separates, double quotes group, 2n backslashes before a quote give n)."""
+    if not isinstance(value, str):
+        return value
+    args: list[str] = []
+    current: list[str] = []
+    quoted = started = False
+    i = 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\":
+            run = len(value[i:]) - len(value[i:].lstrip("\\"))
+            if i + run < len(value) and value[i + run] == '"':
+                current.append("\\" * (run // 2))
+                if run % 2:
+                    current.append('"')
+                    i += run + 1
+                else:
+                    i += run
+                started = True
+                continue
+            current.append("\\" * run)
+            i += run
+            started = True
+            continue
+        if char == '"':
+            quoted = not quoted
+            started = True
+        elif char in " \t" and not quoted:
+            if started:
+                args.append("".join(current))
+                current, started = [], False
+        else:
+            current.append(char)
+            started = True
+        i += 1
+    if started:
+        args.append("".join(current))
+    return args
+
+
+def argv_count(value: Any, sample: Mapping | None = None) -> Any:
+    """process.args_count: how many arguments process.args holds."""
+    if not isinstance(value, str):
+        return None
+    linux = str((sample or {}).get("Image", "")).startswith("/")
+    return len(argv_posix(value) if linux else argv_windows(value))
+
+
+def argv(value: Any, sample: Mapping | None = None) -> Any:
+    linux = str((sample or {}).get("Image", "")).startswith("/")
+    return argv_posix(value) if linux else argv_windows(value)
+
+
+_DEFEND_HIVES = {"HKLM": "HKLM", "HKEY_LOCAL_MACHINE": "HKLM", "HKU": "HKEY_USERS", "HKEY_USERS": "HKEY_USERS",
+                 "HKCU": "HKEY_USERS", "HKEY_CURRENT_USER": "HKEY_USERS", "HKCR": "HKLM\\SOFTWARE\\Classes"}
+
+
+def _hive(value: str) -> tuple[str, str]:
+    head, _, rest = value.partition("\\")
+    return head.upper(), rest
+
+
+def defend_registry_path(value: Any, sample: Mapping | None = None) -> Any:
+    """A Sysmon TargetObject as Elastic Defend's registry.path: the hive as Defend names it
+    (HKLM, HKEY_USERS), the key and, for a value event, the value name."""
+    if not isinstance(value, str):
+        return value
+    head, rest = _hive(value)
+    hive = _DEFEND_HIVES.get(head)
+    return f"{hive}\\{rest}" if hive else value
+
+
+def defend_registry_hive(value: Any, sample: Mapping | None = None) -> Any:
+    if not isinstance(value, str):
+        return None
+    hive = _DEFEND_HIVES.get(_hive(value)[0])
+    return hive.split("\\")[0] if hive else None
+
+
+def defend_registry_key(value: Any, sample: Mapping | None = None) -> Any:
+    """registry.key: the key's path below the hive, without the value name."""
+    if not isinstance(value, str):
+        return value
+    key = shared.registry_key(value, sample)
+    head, rest = _hive(key)
+    return rest if head in _DEFEND_HIVES else key
+
+
+def data_strings(value: Any, sample: Mapping | None = None) -> Any:
+    """registry.data.strings: an array; a DWORD as its decimal text ("1"), as Defend writes it."""
+    if value is None:
+        return None
+    return [shared.dword_text(value)]
+
+
+def data_type(value: Any, sample: Mapping | None = None) -> Any:
+    if isinstance(value, str) and value.startswith("DWORD ("):
+        return "REG_DWORD"
+    if isinstance(value, str) and value.startswith("QWORD ("):
+        return "REG_QWORD"
+    return "REG_SZ" if isinstance(value, str) else None
+
+
+_REGISTRY_TYPES = {"SetValue": ("change", "modification"), "DeleteValue": ("deletion", "deletion"),
+                   "CreateKey": ("creation", "creation"), "DeleteKey": ("deletion", "deletion"),
+                   "RenameKey": ("change", "rename")}
+
+
+def registry_event_type(value: Any, sample: Mapping | None = None) -> Any:
+    return [_REGISTRY_TYPES.get(str(value), ("change", ""))[0]]
+
+
+def registry_event_action(value: Any, sample: Mapping | None = None) -> Any:
+    return _REGISTRY_TYPES.get(str(value), ("", "modification"))[1]
+
+
+def name_value_object(value: Any, sample: Mapping | None = None) -> Any:
+    """M365 `Parameters` ([{"Name": n, "Value": v}, ...], JSON text or list) as the o365
+    integration stores it: an object {n: v}."""
+    value = shared.json_value(value)
+    if isinstance(value, list):
+        return {str(item.get("Name")): item.get("Value") for item in value if isinstance(item, dict) and "Name" in item}
+    return value
+
+
+# Cisco syslog: "%ASA-5-111008: text" / "%PARSER-5-CFGLOG_LOGGEDCMD: text".
+_CISCO = re.compile(r"%(?P<facility>[A-Z0-9_]+)-(?P<severity>[0-7])-(?P<mnemonic>[A-Z0-9_]+):\s*(?P<text>.*)", re.S)
+
+
+def _cisco(value: Any):
+    return _CISCO.search(value) if isinstance(value, str) else None
+
+
+def syslog_dataset(value: Any, sample: Mapping | None = None) -> Any:
+    found = _cisco(value)
+    if found is None:
+        return None
+    return "cisco_asa.log" if found.group("facility") in ("ASA", "FTD") else "cisco_ios.log"
+
+
+def syslog_code(value: Any, sample: Mapping | None = None) -> Any:
+    """event.code: the ASA message ID (111008) or the IOS mnemonic (CFGLOG_LOGGEDCMD)."""
+    found = _cisco(value)
+    return found.group("mnemonic") if found else None
+
+
+def syslog_text(value: Any, sample: Mapping | None = None) -> Any:
+    """message: the text after the Cisco header (the integrations keep the whole line in
+    event.original)."""
+    found = _cisco(value)
+    return found.group("text") if found else value
+
+
+def syslog_vendor(value: Any, sample: Mapping | None = None) -> Any:
+    return "Cisco" if _cisco(value) else None
+
+
+def auditd_action(value: Any, sample: Mapping | None = None) -> Any:
+    return str(value).lower() if value is not None else None
+
+
+def outcome(value: Any, sample: Mapping | None = None) -> Any:
+    """event.outcome from a result: success / failure (ECS allowed values)."""
+    text = str(value).lower()
+    if text in ("success", "succeeded", "1", "yes", "true"):
+        return "success"
+    if text in ("failure", "failed", "0", "no", "false"):
+        return "failure"
+    return "unknown"
+
+
+TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
+    "argv": argv, "argv_posix": argv_posix, "argv_windows": argv_windows, "argv_count": argv_count,
+    "defend_registry_path": defend_registry_path, "defend_registry_hive": defend_registry_hive,
+    "defend_registry_key": defend_registry_key, "data_strings": data_strings, "data_type": data_type,
+    "registry_event_type": registry_event_type, "registry_event_action": registry_event_action,
+    "name_value_object": name_value_object, "syslog_dataset": syslog_dataset, "syslog_code": syslog_code,
+    "syslog_text": syslog_text, "syslog_vendor": syslog_vendor, "auditd_action": auditd_action, "outcome": outcome,
+}
+FORMATS: dict[str, Callable[[dict], str]] = {}
