@@ -106,6 +106,18 @@ class LogScaleLanguage(LarkLanguage):
             index(tree)  # names the tag filters, and indexes the nodes for the lint rules
         return tree, errors
 
+    def _compile(self, tree, text: str):
+        """The query compiled for evaluation (evaluate.py)."""
+        from tooling.languages.logscale.evaluate import compile_query  # noqa: PLC0415 - loaded when evaluating
+
+        return compile_query(tree, text)
+
+    def _references(self, tree, text: str):
+        """Tags, fields and compared values the query names (references.py)."""
+        from tooling.languages.logscale.references import references  # noqa: PLC0415
+
+        return references(tree, text)
+
     def _expected(self, names: Iterable[str]) -> str:
         names = set(names)
         terminals = {t.name: t.pattern for t in self.parser.terminals}
