@@ -18,6 +18,7 @@ from tooling.checks.queries import check_queries, parse_queries, queries_to_pars
 from tooling.checks.repository import check_repository
 from tooling.checks.samples import check_samples
 from tooling.checks.schema import check_schema, schema_validator
+from tooling.checks.platform_names import use_local as use_local_names
 from tooling.checks.verdicts import use_local
 from tooling.checks.text import check_bidi
 from tooling.diagnostics import CODES, Diagnostic, Severity
@@ -177,6 +178,7 @@ def validate(paths: list[Path], jobs: int | None = None, cache: ValidationCache 
     local_file = find_local_file(root)
     local = load_local(local_file)
     use_local(local)  # before the checks: forked workers inherit it
+    use_local_names(local)
     if cache is not None and local_file is not None:
         cache.salt_with(local.digest)  # verdicts depend on the declared macros, lookups and sets
     results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1), cache)

@@ -11,6 +11,7 @@ import hashlib
 from typing import Iterable, Iterator
 
 from tooling.checks.content import is_placeholder
+from tooling.checks.platform_names import name_diagnostics
 from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
 from tooling.package import Package, QueryResults
@@ -37,8 +38,17 @@ def parse_queries(package: Package, keys: Iterable[str] = LANGUAGES) -> QueryRes
     for key, text in queries_to_parse(package, keys):
         digest = query_digest(text)
         known = package.query_results.get((key, digest))
-        results[key, digest] = known if known is not None else get_language(key).parse(text).diagnostics
+        results[key, digest] = known if known is not None else query_diagnostics(key, text)
     return results
+
+
+def query_diagnostics(key: str, text: str) -> list[Diagnostic]:
+    """A query's syntax and lint diagnostics, and, when it parses, the platform checks of the
+    names it uses (from the same tree: no second parse)."""
+    parsed = get_language(key).parse(text)
+    if not parsed.ok:
+        return parsed.diagnostics
+    return [*parsed.diagnostics, *name_diagnostics(key, parsed.tree, text)]
 
 
 def check_queries(package: Package) -> Iterator[Diagnostic]:

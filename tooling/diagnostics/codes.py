@@ -262,6 +262,42 @@ _ENTRIES = [
          "queries:\n  sumo: |\n    _sourceCategory=windows/sysmon \"sc stop\"",
          "Replace the placeholder with the real value, or suppress with a reason if your "
          "deployment tooling substitutes it."),
+    Code("DAC480", "unknown-table", E, "A query names a table (index, event type) its platform does not have.",
+         "The query parses, but the platform rejects it or searches nothing: a Sentinel table in a Defender "
+         "XDR query, a misspelt table, an event type the product never logs.",
+         "queries:\n  kql: |\n    DeviceProcessEvent | where FileName =~ \"sc.exe\"",
+         "queries:\n  kql: |\n    DeviceProcessEvents | where FileName =~ \"sc.exe\"",
+         "Use the table the message suggests, or declare a custom table in `platforms.yml` (`tables`). "
+         "`dac platforms show KEY` lists the known tables."),
+    Code("DAC481", "unknown-field", E, "A query names a field that the tables it reads do not have.",
+         "A filter on a field that does not exist never matches (or fails the query): the detection is blind "
+         "while every parser is satisfied. The usual cause is a name from another platform's schema.",
+         "queries:\n  kql: |\n    DeviceProcessEvents | where CommandLine has \"stop\"",
+         "queries:\n  kql: |\n    DeviceProcessEvents | where ProcessCommandLine has \"stop\"",
+         "Use the field the message suggests (`dac platforms show KEY TABLE` lists the fields), or declare "
+         "the deployment's own field in `platforms.yml` (`fields`, or a custom table's `fields`)."),
+    Code("DAC482", "value-outside-enumeration", E, "A query compares a field with a value the platform never "
+         "gives that field.",
+         "Fields such as Defender's ActionType, ECS event.type or UDM metadata.event_type take a fixed set of "
+         "values. A typo or a value from another product makes the comparison always false.",
+         "queries:\n  kql: |\n    DeviceRegistryEvents | where ActionType == \"RegistryValueSett\"",
+         "queries:\n  kql: |\n    DeviceRegistryEvents | where ActionType == \"RegistryValueSet\"",
+         "Use a value from the enumeration the message lists (`dac platforms show KEY TABLE`)."),
+    Code("DAC483", "field-type-refused", E, "A query uses a field in a way its type does not allow on the "
+         "platform.",
+         "Elasticsearch EQL refuses text fields (such as ECS `message`): the query fails to run at all.",
+         "queries:\n  eql: |\n    any where message : \"*access-list*\"",
+         "queries:\n  eql: |\n    network where cisco.asa.message_id == \"111008\"",
+         "Filter on a keyword field that holds the same information (the message names the type), or parse "
+         "the value into one at ingest."),
+    Code("DAC484", "tables-of-different-products", E, "A query reads tables that no single product has "
+         "together.",
+         "Microsoft Sentinel and Defender XDR advanced hunting share some tables but not all: a `union` of a "
+         "Sentinel-only table (Event, Syslog) with a Defender-only one fails in both products.",
+         "queries:\n  kql: |\n    union DeviceProcessEvents, Syslog",
+         "queries:\n  kql: |\n    DeviceProcessEvents   # and a separate Sentinel query over Syslog",
+         "Split the query per product, or use the tables both products have (the message names where each "
+         "table exists)."),
     # --- DAC5xx: tests ---------------------------------------------------------------------
     Code("DAC501", "test-without-match", E, "A test has no sample event that should match.",
          "Without a positive sample nobody can show the detection fires on the behaviour.",

@@ -20,6 +20,7 @@ Data files (each names its sources and a date):
                       | {"to": "...", "transform": "basename",      # a named transform, and/or
                          "map": {"SetValue": "RegistryValueSet"}, "default": "..."}   # a value map
                       | [ ...several of those... ]},
+           "time": [...],                             # this kind's time fields, when not the table's
            "defaults": {"<platform field>": value},   # set when no sample field produced it
            "ignore": ["EventID"],                     # sample fields the kind itself stands for
            "raw": [{"to": "_raw", "format": "sysmon_xml"}]}}}    # the whole event as text
@@ -27,7 +28,16 @@ Data files (each names its sources and a date):
   A kind a platform does not list has no rendering there (`render` returns None); a sample field
   a kind does not map is dropped and listed in `unmapped`.
 - `<key>/schema.json`: tables (or indexes, event types) with their fields and types, the
-  enumerations queries compare against, and cross-platform aliases (see `PlatformSchema`).
+  enumerations queries compare against, and cross-platform aliases (see `PlatformSchema`):
+
+      {"platform", "sources", "date",
+       "tables": {"<name>": {"description", "fields": {"<field>": "<type>"},
+                             "enums": {"<field>": [values]}, "products": ["xdr", "sentinel"]}},
+       "common_fields": {"<field>": "<type>"},     # every table has them
+       "aliases": {"CommandLine": "ProcessCommandLine"},     # for "did you mean"
+       "refused_types": {"text": "Elasticsearch EQL cannot compare text fields"}}
+
+  Types: string (keyword), text, number, bool, datetime, dynamic, array, ip.
 """
 from __future__ import annotations
 
@@ -63,6 +73,7 @@ class Table:
     fields: Mapping[str, str]  # field -> type: string | text | number | bool | datetime | dynamic | array | ip
     enums: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     description: str = ""
+    products: tuple[str, ...] = ()  # where the table exists, when the platform has several (Sentinel, XDR)
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,8 @@ class PlatformSchema:
     common_fields: Mapping[str, str]  # fields every table has
     aliases: Mapping[str, str]  # a name from another platform or Sigma -> this platform's name
     sources: tuple = ()
+    # type -> why a query cannot use a field of that type (e.g. EQL: "text" fields are refused)
+    refused_types: Mapping[str, str] = field(default_factory=dict)
 
     def fields_of(self, table: str | None) -> Mapping[str, str] | None:
         """The fields a table has (common fields included), or None when the table is unknown."""
@@ -190,7 +203,7 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
     nested = bool(table.get("nested"))
     event: dict = {}
     moment = SAMPLE_TIME + timedelta(seconds=index)
-    for target in table.get("time", ()):
+    for target in spec.get("time", table.get("time", ())):  # a kind may name its own time fields
         _put(event, target["to"], shared.time_as(moment, target.get("format", "iso")), nested)
     for name, value in spec.get("set", {}).items():
         _put(event, name, value, nested)
@@ -223,10 +236,11 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
 def platform_schema(key: str) -> PlatformSchema:
     data = _read(HERE / key / "schema.json")
     tables = {name: Table(name, dict(spec.get("fields", {})),
-                          {f: tuple(v) for f, v in spec.get("enums", {}).items()}, spec.get("description", ""))
+                          {f: tuple(v) for f, v in spec.get("enums", {}).items()}, spec.get("description", ""),
+                          tuple(spec.get("products", ())))
               for name, spec in data.get("tables", {}).items()}
     return PlatformSchema(key, tables, dict(data.get("common_fields", {})), dict(data.get("aliases", {})),
-                          tuple(data.get("sources", ())))
+                          tuple(data.get("sources", ())), dict(data.get("refused_types", {})))
 
 
 def has_platform_data(key: str, name: str = "render.json") -> bool:

@@ -1,0 +1,155 @@
+"""Platform checks: every table, field and compared value a query names must exist on its
+platform (tooling/platforms/<key>/schema.json, plus the repository's platforms.yml).
+
+A query that parses can still name something its platform does not have: a Sentinel-only table
+in a Defender XDR query, a field of another product's schema, an `ActionType` value with a typo,
+an ECS text field in EQL. The language reports what its query names (`Language.references`);
+this module compares the names with the platform data:
+
+- DAC480 a table (index, event type) the platform does not have;
+- DAC481 a field the tables in scope do not have, with a "did you mean";
+- DAC482 a compared value outside the field's enumeration;
+- DAC483 a field whose type the platform refuses for that use;
+- DAC484 tables from different products in one query (Sentinel-only with Defender XDR-only).
+
+Positions are within the query, like syntax diagnostics: `check_queries` maps them into the file
+and keeps them per query. Platforms without schema data are not checked.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator
+
+from tooling.diagnostics import Diagnostic
+from tooling.languages import LANGUAGES, get_language
+from tooling.languages.base import Reference
+from tooling.platforms import PlatformSchema, has_platform_data, platform_schema
+from tooling.platforms.local import NONE, LocalPlatforms
+
+_local: LocalPlatforms = NONE
+
+
+def use_local(local: LocalPlatforms) -> None:
+    global _local
+    _local = local
+
+
+def name_diagnostics(key: str, tree: Any, text: str) -> list[Diagnostic]:
+    """The platform diagnostics of one parsed query (positions within the query)."""
+    if not has_platform_data(key, "schema.json"):
+        return []
+    references = get_language(key).references(text, tree)
+    if not references:
+        return []
+    return list(_check(key, platform_schema(key), references))
+
+
+def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Iterator[Diagnostic]:
+    name = LANGUAGES[key].name
+    custom = _local.tables(key)
+    extra_fields = _local.fields(key)
+    known_tables = set(schema.tables) | set(custom)
+    for ref in references:
+        if ref.kind == "table" and not _table_known(ref.name, known_tables):
+            hint = _suggest(ref.name, known_tables, schema.aliases)
+            yield Diagnostic("DAC480", f"{name}: {LANGUAGES[key].platform} has no table {ref.name!r}{hint}",
+                             ref.line, ref.column)
+    yield from _products(name, schema, [r for r in references if r.kind == "table"])
+    for ref in references:
+        if ref.kind not in ("field", "value") or ref.produced:
+            continue
+        fields = _fields_in_scope(schema, custom, extra_fields, ref.tables)
+        if fields is None:
+            continue
+        kind = _field_type(fields, ref.name)
+        if ref.kind == "field" and kind is None:
+            hint = _suggest(ref.name, fields, schema.aliases)
+            scope = f" in {', '.join(ref.tables)}" if ref.tables else ""
+            yield Diagnostic("DAC481", f"{name}: no field {ref.name!r}{scope}{hint}", ref.line, ref.column)
+        elif ref.kind == "field" and kind in schema.refused_types:
+            yield Diagnostic("DAC483", f"{name}: {ref.name!r} is a {kind} field: {schema.refused_types[kind]}",
+                             ref.line, ref.column)
+        elif ref.kind == "value" and ref.value is not None:
+            allowed = _enumeration(schema, ref.tables, ref.name)
+            if allowed and ref.value not in allowed and not any(ch in ref.value for ch in "*?%"):
+                close = difflib.get_close_matches(ref.value, allowed, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(list(allowed)[:8])}"
+                yield Diagnostic("DAC482", f"{name}: {ref.name} is never {ref.value!r}{hint}", ref.line, ref.column)
+
+
+def _table_known(table: str, known: set[str]) -> bool:
+    if table in known:
+        return True
+    if "*" in table:  # a wildcard (union Device*, index=win*): known if it matches any table
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(name, table) for name in known)
+    return False
+
+
+def _products(name: str, schema: PlatformSchema, tables: list[Reference]) -> Iterator[Diagnostic]:
+    """DAC484: one query over tables that no single product has together."""
+    sets = [(ref, set(schema.tables[ref.name].products)) for ref in tables
+            if ref.name in schema.tables and schema.tables[ref.name].products]
+    if len(sets) < 2:
+        return
+    common = set.intersection(*(products for _, products in sets))
+    if common:
+        return
+    first, first_products = sets[0]
+    for ref, products in sets[1:]:
+        if not products & first_products:
+            yield Diagnostic("DAC484", f"{name}: {ref.name!r} exists only in {' and '.join(sorted(products))}, "
+                             f"{first.name!r} only in {' and '.join(sorted(first_products))}: no product runs "
+                             "this query", ref.line, ref.column)
+            return
+
+
+def _fields_in_scope(schema: PlatformSchema, custom: dict, extra: dict, tables: tuple[str, ...]) -> dict | None:
+    """The fields of the tables in scope; None when a table in scope is unknown (DAC480 says so)
+    or is a wildcard (no field check)."""
+    fields: dict[str, str] = {**schema.common_fields, **extra}
+    if not tables:
+        for table in schema.tables.values():
+            fields.update(table.fields)
+        for table_fields in custom.values():
+            fields.update(table_fields)
+        return fields
+    for table in tables:
+        if table in custom:
+            fields.update(custom[table])
+        elif table in schema.tables:
+            fields.update(schema.tables[table].fields)
+        else:
+            return None
+    return fields
+
+
+def _field_type(fields: dict[str, str], name: str) -> str | None:
+    if name in fields:
+        return fields[name]
+    # a path into a dynamic or object field (AdditionalFields.x, requestParameters.name)
+    head = name
+    while "." in head:
+        head = head.rsplit(".", 1)[0]
+        if fields.get(head) in ("dynamic", "object", "array"):
+            return "dynamic"
+    return None
+
+
+def _enumeration(schema: PlatformSchema, tables: tuple[str, ...], name: str) -> tuple[str, ...]:
+    scope = [schema.tables[t] for t in tables if t in schema.tables] or list(schema.tables.values())
+    values: list[str] = []
+    for table in scope:
+        values.extend(table.enums.get(name, ()))
+    return tuple(dict.fromkeys(values))
+
+
+def _suggest(name: str, candidates, aliases: dict[str, str]) -> str:
+    if name in aliases and aliases[name] in candidates:
+        return f"; did you mean {aliases[name]!r}?"
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
+    if not close:
+        lowered = {c.lower(): c for c in candidates}
+        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    return f"; did you mean {close[0]!r}?" if close else ""
