@@ -145,14 +145,16 @@ class Language:
         except Exception as exc:  # noqa: BLE001 - see evaluate
             return NotEvaluated(f"internal error in the {self.name} evaluator: {type(exc).__name__}: {exc}")
 
-    def references(self, text: str) -> list[Reference]:
+    def references(self, text: str, tree: Any = None) -> list[Reference]:
         """The tables, fields and compared values the query names (empty when it does not parse
-        or the language does not report them yet)."""
-        parsed = self.parse(text)
-        if not parsed.ok:
-            return []
+        or the language does not report them yet). `tree`: the query's parse tree, if at hand."""
+        if tree is None:
+            parsed = self.parse(text)
+            if not parsed.ok:
+                return []
+            tree = parsed.tree
         try:
-            return list(self._references(parsed.tree, text))
+            return list(self._references(tree, text))
         except Exception:  # noqa: BLE001 - the platform checks are skipped rather than crash
             return []
 
