@@ -118,6 +118,14 @@ class KqlLanguage(LarkLanguage):
             mark_sources(tree)
         return tree, errors
 
+    def _compile(self, tree, text: str):
+        from tooling.languages.kql.evaluate import compile_query
+        return compile_query(tree, text)
+
+    def _references(self, tree, text: str):
+        from tooling.languages.kql.references import references
+        return references(tree, text)
+
     def _expected(self, names: Iterable[str]) -> str:
         terminals = {t.name: t.pattern for t in self.parser.terminals}
         described = {_WORDS.get(n) or describe_terminal(n, terminals.get(n)) for n in names if n != "$END"}
