@@ -125,7 +125,9 @@ def field_getter(token):
 
         def get(event):
             found = field_values(event, path)
-            return tuple(v for v in found if v is not None and not isinstance(v, (dict, list)))
+            if any(isinstance(v, list) for v in found):
+                found = _flatten(found, 0)
+            return tuple(v for v in found if v is not None and not isinstance(v, dict))
 
         return get
 
@@ -143,9 +145,22 @@ def field_getter(token):
                     if value is not MISSING:
                         following.extend(value if isinstance(value, list) and not indexes else [value])
             nodes = following
-        return tuple(v for v in nodes if v is not None and not isinstance(v, (dict, list)))
+        return tuple(v for v in _flatten(nodes, 0) if v is not None and not isinstance(v, dict))
 
     return get_indexed
+
+
+def _flatten(values: list, depth: int) -> list:
+    """Arrays inside arrays are one array of values to Elasticsearch; bounded in depth."""
+    if depth > 64:
+        raise NotEvaluated("a value nested more than 64 levels deep")
+    flat: list = []
+    for item in values:
+        if isinstance(item, list):
+            flat.extend(_flatten(item, depth + 1))
+        else:
+            flat.append(item)
+    return flat
 
 
 # --- text matching ----------------------------------------------------------------------------
