@@ -121,6 +121,18 @@ _CLOSED = {'"': re.compile(r'"(?:[^"\\]|\\.)*"', re.S), "'": re.compile(r"'(?:[^
 
 
 class SplLanguage(LarkLanguage):
+    def _compile(self, tree, text: str):
+        """The query compiled for evaluation (pipeline.py and the modules it names)."""
+        from tooling.languages.spl.pipeline import compile_query
+
+        return compile_query(tree, text)
+
+    def _references(self, tree, text: str):
+        """Tables (indexes, sourcetypes, data models, lookups), fields and compared values."""
+        from tooling.languages.spl.references import references
+
+        return references(tree, text)
+
     def _expected(self, names: Iterable[str]) -> str:
         names = list(names)
         terminals = {t.name: t.pattern for t in self.parser.terminals}

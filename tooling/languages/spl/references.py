@@ -1,0 +1,6 @@
+"""SPL references: placeholder, filled in below."""
+from __future__ import annotations
+
+
+def references(tree, text):
+    return []
