@@ -35,6 +35,8 @@ UNIT_MS = {"SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_00
 TABLES = ("events", "flows")
 # PARAMETERS that do not change which records a query returns.
 NEUTRAL_PARAMETERS = {"EXECUTIONTIMELIMIT"}
+# A QRadar event has its built-in fields and at most a few hundred custom properties.
+MAX_FIELDS = 10_000
 
 
 class Run:
@@ -87,6 +89,9 @@ def compile_query(tree: Tree) -> Callable:
         selected: list[int] = []
         for index, event in enumerate(events):
             deadline.check()
+            if len(event) > MAX_FIELDS:
+                raise NotEvaluated(f"an event with {len(event):,} fields (over {MAX_FIELDS:,}: not an event QRadar "
+                                   "stores)")
             if not _in_table(event, table, time_clause):
                 continue
             moment = _starttime(event, time_clause)

@@ -57,7 +57,11 @@ def field_reader(name: str, node: Any, quoted: bool) -> Closure:
     if not quoted and name.lower() == "payload":
         def payload(event: Mapping, run: Any) -> Any:
             value = event.get("payload", event.get(name))
-            return None if value is None else Payload(value if isinstance(value, str) else str(value))
+            if value is None:
+                return None
+            if not isinstance(value, str):
+                raise NotEvaluated.at(node, "a payload that is not text")
+            return Payload(scalar(value, node, "payload"))
         return payload
 
     def read(event: Mapping, run: Any) -> Any:

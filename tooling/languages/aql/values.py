@@ -27,6 +27,9 @@ import regex
 from tooling.languages.evaluation import REGEX_TIMEOUT_S, NotEvaluated, wildcard_regex
 
 NUMBER = (int, float)
+# QRadar truncates payloads far below this (its syslog / TLS syslog maximum payload length is at
+# most 32 KB by default); a longer value is not a QRadar event and is not evaluated.
+MAX_TEXT = 1 << 20
 
 
 class Payload:
@@ -41,7 +44,12 @@ class Payload:
 def scalar(value: Any, node: Any, name: str) -> Any:
     """An event's value as AQL sees it: text, a number, or None (NULL). QRadar properties are
     single values; anything else in an event is outside the platform's shape."""
-    if value is None or isinstance(value, str):
+    if value is None:
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise NotEvaluated.at(node, f"field {name!r} holds {len(value):,} characters (over {MAX_TEXT:,}: not "
+                                  "an event QRadar stores)")
         return value
     if isinstance(value, bool):
         raise NotEvaluated.at(node, f"field {name!r} holds a boolean (QRadar properties are text, numbers or IPs)")
