@@ -81,12 +81,11 @@ def _not(node, args, scope):
 def _isnull(positive: bool):
     def build(node, args, scope):
         (inner,) = args
-        arg_node = node.children[1]
         plain_column = getattr(inner, "column", None) is not None
 
         def isnull(row, env):
             value = inner(row, env)
-            if value is None and plain_column and arg_node is not None:
+            if value is None and plain_column and inner.column not in row:
                 # A column the event lacks: a string column would be "" (never null), any other
                 # type null. Which one it is depends on the table's schema: not evaluated.
                 raise NotEvaluated.at(node, "isnull() of a column the event does not have (is it a string?)")

@@ -55,7 +55,8 @@ def compile_parse(node: Tree, scope, ordered):
             type_name = str(type_token) if type_token is not None else "string"
             if type_name not in _TYPES:
                 raise NotEvaluated.at(item, f"a parse column of type {type_name}")
-            parts.append("(.*)" if last and type_name == "string" else _TYPES[type_name])
+            group = "(.*)" if last and type_name == "string" else _TYPES[type_name]
+            parts.append(f"(?P<c{len(columns)}>{group[1:]}")  # named: a kind=regex constant may have groups
             columns.append((name_of(name), type_name))
         else:
             raise NotEvaluated.at(item, "this parse pattern item")
@@ -76,8 +77,8 @@ def compile_parse(node: Tree, scope, ordered):
             if match is None and where:
                 continue
             new = dict(cols)
-            for index, (name, type_name) in enumerate(columns, start=1):
-                value = match.group(index) if match is not None else None
+            for index, (name, type_name) in enumerate(columns):
+                value = match.group(f"c{index}") if match is not None else None
                 new[name] = int(value) if value is not None and type_name != "string" else value
             out.append((new, src))
         return out
