@@ -544,3 +544,31 @@ def test_deep_field_path_is_bounded():
     path = ".".join(["a"] * 101)
     result = EQL.evaluate(f'any where {path} == "leaf"', [event])
     assert not result.ok and result.reason
+
+
+# --- the Elastic Endpoint rule dialect: DAC305 names the construct, and no verdict ------------
+
+ENDPOINT = [
+    ('process where descendant of [process where process.name : "winword.exe"]', "descendant of", (1, 15)),
+    ('process where child of [process where process.name : "cmd.exe"]', "child of", (1, 15)),
+    ('process where event of [network where true]', "event of", (1, 15)),
+    ("sequence with maxspan=1m\n  [process where true] as e1\n  [file where e1.pid == 1]", "as alias", (2, 24)),
+    ("process where process.name : $browsers", "$browsers", (1, 30)),
+    ('process where stringcontains~(process.command_line, "x")', "stringcontains~", (1, 15)),
+]
+
+
+@pytest.mark.parametrize("query,construct,position", ENDPOINT, ids=[e[1] for e in ENDPOINT])
+def test_endpoint_dialect_is_named(query, construct, position):
+    parsed = EQL.parse(query)
+    assert not parsed.ok
+    (diagnostic,) = parsed.diagnostics
+    assert diagnostic.code == "DAC305" and construct in diagnostic.message and "Endpoint" in diagnostic.message
+    assert (diagnostic.line, diagnostic.column) == position
+    result = EQL.evaluate(query, EVENTS)
+    assert not result.ok and "Endpoint" in result.reason
+
+
+def test_endpoint_words_inside_strings_are_not_the_dialect():
+    query = 'process where process.name == "child of [x] $y" and stringContains~(process.name, "a")'
+    assert EQL.parse(query).ok

@@ -253,6 +253,16 @@ _ENTRIES = [
          "queries:\n  kql: |\n    DeviceProcessEvents\n    | where FileName == \"sc.exe\"",
          "Remove the redundant brackets, or flatten the logic (`in (...)`, `has_any`, a lookup). The diagnostic "
          "points at the first bracket beyond the bound; brackets inside strings and comments do not count."),
+    Code("DAC305", "eql-endpoint-dialect", E, "An EQL query uses the Elastic Endpoint rule dialect, which "
+         "Elasticsearch EQL does not support.",
+         "Elastic Endpoint behaviour rules use `descendant of` / `child of` / `event of`, `[...] as alias` "
+         "sequence stages, `$macro` references and lower-case function names (`stringcontains~`). "
+         "Elasticsearch EQL, which Elastic Security rules run on, refuses them: the rule never runs.",
+         "queries:\n  eql: |\n    process where descendant of [process where process.name : \"winword.exe\"]",
+         "queries:\n  eql: |\n    process where process.parent.name : \"winword.exe\"",
+         "Rewrite the construct in Elasticsearch EQL: lineage as `process.parent.*` fields or a `sequence by "
+         "process.entity_id`, named stages as join keys, macros expanded into lists, functions spelled as "
+         "the EQL function reference spells them (`stringContains~`)."),
     # --- DAC4xx: query lint ------------------------------------------------------------------
     Code("DAC401", "query-template-placeholder", W, "A query still contains a template placeholder.",
          "Dashboard variables (`{{var}}`), install parameters (`$$param`) and Splunk tokens "

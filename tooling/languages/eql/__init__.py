@@ -62,7 +62,10 @@ import threading
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+from tooling.languages.eql.endpoint import endpoint_errors
 from tooling.languages.eql.lint import INDEXED, RULES, remember
+
+_ENDPOINT_NAMES = ("stringcontains", "startswith", "endswith", "indexof", "cidrmatch")
 
 # Tokens that can start an operand, summarised as one phrase when most of them are expected.
 _VALUE_STARTS = ("NAME", "FIELD", "INSENSITIVE_NAME", "STRING", "RAW_STRING", "INT", "DECIMAL",
@@ -118,6 +121,8 @@ class EqlLanguage(LarkLanguage):
     def _parse(self, text: str):
         nodes = _collected.nodes = []
         tree, errors = super()._parse(text)
+        if errors or any(name in text for name in _ENDPOINT_NAMES):
+            errors = endpoint_errors(text, errors)  # DAC305: the Elastic Endpoint rule dialect
         if tree is not None and not errors:
             remember(tree, nodes)
         _collected.nodes = []
