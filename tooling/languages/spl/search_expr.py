@@ -77,6 +77,11 @@ def _compile(node: Any, top: bool, time_filters: list) -> Predicate:
         inner = node.children[1]
         if isinstance(inner, Token) and inner.type in ("WORD", "STRING"):
             return _term(inner, directive.lower())
+        if isinstance(inner, Tree) and inner.data == "comparison" and str(inner.children[1]) == "=" \
+                and all(isinstance(c, Token) and c.type != "STRING" for c in inner.children):
+            # `TERM(user=alice@example.com)`: the parser read a comparison; it is one term.
+            word = Token.new_borrow_pos("WORD", "".join(str(c) for c in inner.children), inner.children[0])
+            return _term(word, directive.lower())
         raise NotEvaluated.at(node, f"{directive}() around anything but one term")
     if kind == "subsearch":
         raise NotEvaluated.at(node, "a subsearch used as a search filter")
