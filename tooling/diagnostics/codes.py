@@ -253,6 +253,14 @@ _ENTRIES = [
          "queries:\n  kql: |\n    DeviceProcessEvents\n    | where FileName == \"sc.exe\"",
          "Remove the redundant brackets, or flatten the logic (`in (...)`, `has_any`, a lookup). The diagnostic "
          "points at the first bracket beyond the bound; brackets inside strings and comments do not count."),
+    Code("DAC304", "kql-undefined-escape", E, "A KQL string literal uses an escape sequence Kusto does not define.",
+         "In \"...\" and '...' literals Kusto defines escapes for the quote, tab, newline and the backslash; "
+         "Kusto rejects others such as \"\\.\" or \"\\+\", so the query fails when it is deployed. Regular "
+         "expressions are the usual cause.",
+         "queries:\n  kql: |\n    DeviceProcessEvents\n    | where FileName matches regex \"sc\\.exe\"",
+         "queries:\n  kql: |\n    DeviceProcessEvents\n    | where FileName matches regex @\"sc\\.exe\"",
+         "Write the literal as a verbatim string @\"...\", where a backslash stands for itself, or double the "
+         "backslash. The diagnostic points at the backslash."),
     Code("DAC305", "eql-endpoint-dialect", E, "An EQL query uses the Elastic Endpoint rule dialect, which "
          "Elasticsearch EQL does not support.",
          "Elastic Endpoint behaviour rules use `descendant of` / `child of` / `event of`, `[...] as alias` "

@@ -116,6 +116,8 @@ class KqlLanguage(LarkLanguage):
         tree, errors = super()._parse(text)
         if tree is not None and not errors:
             mark_sources(tree)
+            from tooling.languages.kql.escapes import undefined_escapes
+            errors = undefined_escapes(tree)  # DAC304: Kusto refuses the query
         return tree, errors
 
     def _compile(self, tree, text: str):
