@@ -107,6 +107,18 @@ _SECTION_ORDER = {f"'{name}'": i for i, name in enumerate(
 
 
 class YaralLanguage(LarkLanguage):
+    def _compile(self, tree, text: str):
+        """Compile a parsed query for evaluation over UDM events (evaluate.py)."""
+        from tooling.languages.yaral.evaluate import compile_query
+
+        return compile_query(tree)
+
+    def _references(self, tree, text: str):
+        """Event types, fields and compared values the query names (references.py)."""
+        from tooling.languages.yaral.references import references
+
+        return references(tree)
+
     def _expected(self, names: Iterable[str]) -> str:
         names = {n for n in names if n != "$END"}
         if not names:

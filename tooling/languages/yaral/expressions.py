@@ -1,0 +1,414 @@
+"""Compile YARA-L expressions (events predicates, outcome and condition expressions) into closures
+over a `Row`: the unnested copy of each event variable's event, the placeholders' values, the
+outcome values and, in the condition, the event counts.
+
+Documentation facts (YARA-L 2.0 "Expressions, operators and other constructs"):
+* "By default, the precedence order from highest to lowest is not, and, or"; predicates written
+  one after the other in the events section are joined with `and`.
+* `$e.field = /regex/` is `re.regex($e.field, "regex")`; `nocase` after a comparison or a
+  regex makes it ignore case ("re.regex" page; the `nocase` modifier).
+* `$e.f in %list`, `in regex %list` (each line a regex, matched as a substring), `in cidr %list`
+  ("Reference list syntax"): the list's lines come from the deployment's declared reference
+  sets (`platforms.yml`); a list that is not declared is not evaluated.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Callable
+
+from lark import Token, Tree
+
+from tooling.languages.evaluation import MISSING, NotEvaluated
+from tooling.languages.yaral.analysis import tokens
+from tooling.languages.yaral.functions import AGGREGATES, FUNCTIONS
+from tooling.languages.yaral.values import (
+    Index, PathTrie, Quantified, all_values, as_number, as_text, compare, compiled_regex, kind_of, literal,
+    pattern_text,
+)
+
+Closure = Callable[["Row"], Any]
+
+
+class Run:
+    """What one evaluation's closures share: the declared reference lists and "now"."""
+
+    __slots__ = ("context", "now", "_lists")
+
+    def __init__(self, context, now: int | None):
+        self.context = context
+        self.now = now
+        self._lists: dict[str, list] = {}
+
+    def reference_list(self, name: str, node: Any) -> list[str]:
+        found = self._lists.get(name)
+        if found is None:
+            declared = self.context.reference_sets.get(name)
+            if declared is None:
+                raise NotEvaluated.at(node, f"the reference list %{name}, which is not declared "
+                                      "(declare it in platforms.yml)")
+            found = self._lists[name] = [str(v) for v in declared]
+        return found
+
+
+class Row:
+    __slots__ = ("copies", "events", "ph", "run", "outcomes", "counts")
+
+    def __init__(self, run: Run, copies=None, events=None, ph=None, outcomes=None, counts=None):
+        self.run = run
+        self.copies = copies or {}
+        self.events = events or {}
+        self.ph = ph if ph is not None else {}
+        self.outcomes = outcomes or {}
+        self.counts = counts or {}
+
+
+def field_path(token: Token, parts: list | None = None) -> tuple[str, tuple]:
+    """`$e.principal.hostname` -> ("$e", ("principal", "hostname"))."""
+    variable, _, rest = str(token).partition(".")
+    return variable, tuple(rest.split(".")) + tuple(parts or ())
+
+
+class Compiler:
+    """Compiles the expressions of one rule. `section` is "events", "outcome" or "condition";
+    the paths each event variable's expressions read are collected in `tries`."""
+
+    def __init__(self, event_variables: set[str], placeholders: set[str], outcome_names: set[str]):
+        self.event_variables = event_variables
+        self.placeholders = placeholders
+        self.outcome_names = outcome_names
+        self.tries: dict[str, PathTrie] = {v: PathTrie() for v in event_variables}
+        self.section = "events"
+        self.aggregate_rows: Callable | None = None  # outcome of a rule with match: rows of a var
+
+    # ---- operands ------------------------------------------------------------------------
+
+    def value(self, node: Any) -> Closure:
+        if isinstance(node, Token):
+            return self._token(node)
+        kind = node.data
+        method = getattr(self, f"_{kind}", None)
+        if method is None:
+            raise NotEvaluated.at(node, f"the expression {kind}")
+        return method(node)
+
+    def _token(self, token: Token) -> Closure:
+        kind = token.type
+        if kind == "VARIABLE":
+            name = str(token)
+            if name in self.event_variables and self.section != "condition":
+                raise NotEvaluated.at(token, f"the event variable {name} used as a value")
+            if self.section in ("outcome", "condition") and name in self.outcome_names:
+                return lambda row: _lookup(row.outcomes, name, token)
+            if name in self.placeholders:
+                return lambda row: _lookup(row.ph, name, token)
+            raise NotEvaluated.at(token, f"the variable {name}, which nothing defines")
+        if kind == "COUNT_VARIABLE":
+            if self.section != "condition":
+                raise NotEvaluated.at(token, f"{token} outside the condition")
+            name = "$" + str(token)[1:]
+            return lambda row: _lookup(row.counts, name, token)
+        if kind == "FIELD":
+            return self._path(token, field_path(token), token)
+        if kind == "REFERENCE_LIST":
+            raise NotEvaluated.at(token, f"the data table column {token}")
+        constant = literal(token)
+        return lambda row: constant
+
+    def _path(self, node: Any, path: tuple[str, tuple], token: Token) -> Closure:
+        variable, parts = path
+        if variable not in self.event_variables:
+            raise NotEvaluated.at(token, f"{variable}, which is not an event variable of the events section")
+        if self.section == "condition":
+            raise NotEvaluated.at(token, "an event field in the condition")
+        if self.section == "outcome" and self.aggregate_rows is not None and not self._in_aggregate:
+            raise NotEvaluated.at(token, "an event field outside an aggregation in the outcome of a rule "
+                                  "with a match section")
+        self.tries[variable].add(parts)
+
+        def read(row: Row):
+            return row.copies[variable].get(parts, MISSING)
+        return read
+
+    _in_aggregate = False
+
+    def _field(self, node: Tree) -> Closure:
+        token = node.children[0]
+        return self._path(node, field_path(token), token)
+
+    def _indexed_field(self, node: Tree) -> Closure:
+        base = node.children[0]
+        if base.type != "FIELD":
+            raise NotEvaluated.at(node, "a subscript on a placeholder")
+        parts: list = []
+        for child in node.children[1:]:
+            if isinstance(child, Tree) and child.data == "index":
+                key = child.children[0]
+                parts.append(Index.of(int(str(key)) if key.type == "NUMBER" else literal(key)))
+            else:
+                parts.append(str(child))
+        return self._path(node, field_path(base, parts), base)
+
+    def _quantified(self, node: Tree) -> Closure:
+        kind, target = str(node.children[0]).lower(), node.children[1]
+        if target.type != "FIELD":
+            raise NotEvaluated.at(node, f"`{kind}` on a placeholder")
+        variable, parts = field_path(target)
+        if variable not in self.event_variables:
+            raise NotEvaluated.at(target, f"{variable}, which is not an event variable")
+
+        def elements(row: Row):
+            return Quantified(kind, all_values(row.events[variable], parts), node)
+        return elements
+
+    def _arith(self, node: Tree) -> Closure:
+        return self._binary(node)
+
+    def _term(self, node: Tree) -> Closure:
+        return self._binary(node)
+
+    def _binary(self, node: Tree) -> Closure:
+        operands = [self.value(c) for c in node.children[0::2]]
+        operators = [str(c.children[0]) for c in node.children[1::2]]
+
+        def run(row: Row):
+            result = as_number(operands[0](row), node)
+            for operator, operand in zip(operators, operands[1:]):
+                other = as_number(operand(row), node)
+                if operator == "+":
+                    result = result + other
+                elif operator == "-":
+                    result = result - other
+                elif operator == "*":
+                    result = result * other
+                elif other == 0:
+                    raise NotEvaluated.at(node, "a division by zero")
+                elif operator == "/":
+                    result = result / other
+                else:
+                    raise NotEvaluated.at(node, "the % operator (its sign rules are not documented)")
+            return result
+        return run
+
+    def _array(self, node: Tree) -> Closure:
+        items = [self.value(c) for c in node.children if c is not None]
+        return lambda row: [item(row) for item in items]
+
+    # ---- calls -----------------------------------------------------------------------------
+
+    def _call(self, node: Tree, nocase: bool = False) -> Closure:
+        name = str(node.children[0]).lower()
+        arguments = [c for c in node.children[1:] if c is not None]
+        if any(isinstance(a, Tree) and a.data == "named_argument" for a in arguments):
+            raise NotEvaluated.at(node, f"{name} with named arguments")
+        if name == "if":
+            return self._if(node, arguments)
+        if name in AGGREGATES:
+            return self._aggregate(node, name, arguments)
+        spec = FUNCTIONS.get(name)
+        if spec is None:
+            raise NotEvaluated.at(node, f"the function {name}")
+        low, high, function = spec
+        if not low <= len(arguments) <= high:
+            raise NotEvaluated.at(node, f"{name} with {len(arguments)} arguments")
+        if nocase and name != "re.regex":
+            raise NotEvaluated.at(node, f"nocase after {name}")
+        if name == "re.regex":
+            return self._regex_call(node, arguments, nocase)
+        compiled = [self.value(a) for a in arguments]
+
+        def call(row: Row):
+            values = [c(row) for c in compiled]
+            if any(type(v) is Quantified for v in values):
+                raise NotEvaluated.at(node, f"`any` / `all` in {name}, which does not return a boolean")
+            return function(values, node, row.run)
+        return call
+
+    def _regex_call(self, node: Tree, arguments: list, nocase: bool) -> Closure:
+        subject = self.value(arguments[0])
+        pattern = arguments[1]
+        if isinstance(pattern, Token) and pattern.type in ("STRING", "RAW_STRING", "REGEX"):
+            compiled = compiled_regex(pattern_text(pattern), nocase, pattern)
+            return lambda row: _each(subject(row), lambda v: compiled.search(as_text(v, node, "re.regex"), node))
+        dynamic = self.value(pattern)
+        return lambda row: _each(subject(row), lambda v: compiled_regex(
+            as_text(dynamic(row), node, "re.regex"), nocase, node).search(as_text(v, node, "re.regex"), node))
+
+    def _bool_call(self, node: Tree) -> Closure:
+        nocase = any(isinstance(c, Token) and c.type == "NOCASE" for c in node.children[1:])
+        call = node.children[0]
+        return self._call(call, nocase)
+
+    def _if(self, node: Tree, arguments: list) -> Closure:
+        if len(arguments) not in (2, 3):
+            raise NotEvaluated.at(node, f"if with {len(arguments)} arguments")
+        test = self.boolean(arguments[0])
+        then = self.value(arguments[1])
+        otherwise = self.value(arguments[2]) if len(arguments) == 3 else None
+
+        def run(row: Row):
+            if test(row):
+                return then(row)
+            if otherwise is None:
+                raise NotEvaluated.at(node, "if(...) without an else value whose condition is false")
+            return otherwise(row)
+        return run
+
+    def _aggregate(self, node: Tree, name: str, arguments: list) -> Closure:
+        if self.section != "outcome" or self.aggregate_rows is None:
+            raise NotEvaluated.at(node, f"the aggregation {name} outside the outcome of a rule with a match section")
+        if len(arguments) != 1:
+            raise NotEvaluated.at(node, f"{name} with {len(arguments)} arguments")
+        variables = {str(t).partition(".")[0] for t in tokens(arguments[0]) if t.type == "FIELD"}
+        if len(variables) != 1:
+            what = "no event field" if not variables else "several event variables"
+            raise NotEvaluated.at(node, f"{name} over {what}")
+        variable = variables.pop()
+        self._in_aggregate = True
+        try:
+            inner = self.value(arguments[0])
+        finally:
+            self._in_aggregate = False
+        rows_of = self.aggregate_rows
+
+        def run(row: Row):
+            values = [inner(r) for r in rows_of(row, variable)]
+            return _aggregate(name, values, node)
+        return run
+
+    # ---- predicates ------------------------------------------------------------------------
+
+    def boolean(self, node: Any) -> Closure:
+        if isinstance(node, Tree):
+            kind = node.data
+            if kind in ("or_expr", "cond_or"):
+                parts = [self.boolean(c) for c in node.children]
+                return lambda row: any(p(row) for p in parts)
+            if kind in ("and_expr", "cond_and"):
+                parts = [self.boolean(c) for c in node.children]
+                return lambda row: all(p(row) for p in parts)
+            if kind == "not_":
+                inner = self.boolean(node.children[0])
+                return lambda row: not inner(row)
+            if kind == "comparison":
+                return self._comparison(node)
+            if kind == "membership":
+                return self._membership(node)
+            if kind == "bool_call":
+                return _as_bool(self._bool_call(node), node)
+            if kind == "exists":
+                name = str(node.children[0])
+                if name not in self.event_variables:
+                    return _as_bool(self._token(node.children[0]), node)
+                return lambda row: _lookup(row.counts, name, node) > 0
+            if kind == "absent":
+                name = str(node.children[0])
+                return lambda row: _lookup(row.counts, name, node) == 0
+            if kind == "call":
+                return _as_bool(self._call(node), node)
+        return _as_bool(self.value(node), node)
+
+    def _comparison(self, node: Tree) -> Closure:
+        lhs, comparator, rhs = node.children[:3]
+        nocase = any(isinstance(c, Token) and c.type == "NOCASE" for c in node.children[3:])
+        operator = str(comparator.children[0])
+        if isinstance(rhs, Token) and rhs.type == "REGEX":
+            if operator not in ("=", "!="):
+                raise NotEvaluated.at(node, f"`{operator}` with a regular expression")
+            pattern = compiled_regex(pattern_text(rhs), nocase, rhs)
+            subject = self.value(lhs)
+            wanted = operator == "="
+            return lambda row: _each(subject(row),
+                                     lambda v: pattern.search(as_text(v, node, "a regex"), node) == wanted)
+        if isinstance(rhs, Tree) and rhs.data == "array" or isinstance(lhs, Tree) and lhs.data == "array":
+            raise NotEvaluated.at(node, "a comparison with an array literal")
+        left, right = self.value(lhs), self.value(rhs)
+
+        def run(row: Row):
+            a, b = left(row), right(row)
+            if type(b) is Quantified:
+                if type(a) is Quantified:
+                    raise NotEvaluated.at(node, "`any` / `all` on both sides")
+                return b.test(lambda v: compare(a, operator, v, nocase, node))
+            return _each(a, lambda v: compare(v, operator, b, nocase, node))
+        return run
+
+    def _membership(self, node: Tree) -> Closure:
+        subject = self.value(node.children[0])
+        mode = next((str(c).lower() for c in node.children[1:] if isinstance(c, Token)
+                     and c.type in ("REGEX_KW", "CIDR_KW")), "")
+        token = node.children[-1]
+        name = str(token)[1:]
+        if "." in name:
+            raise NotEvaluated.at(token, f"the data table column %{name}")
+
+        def run(row: Row):
+            value = subject(row)
+            if type(value) is Quantified:
+                raise NotEvaluated.at(node, "`any` / `all` with a reference list (Google SecOps refuses it)")
+            lines = row.run.reference_list(name, token)
+            text = as_text(value, node, "a reference list")
+            if mode == "regex":
+                return any(compiled_regex(line, False, token).search(text, node) for line in lines)
+            if mode == "cidr":
+                return _in_cidr_list(text, lines, token)
+            return text in lines
+        return run
+
+
+def _lookup(values: dict, name: str, node: Any):
+    try:
+        return values[name]
+    except KeyError:
+        raise NotEvaluated.at(node, f"{name}, whose value is not known here") from None
+
+
+def _each(value: Any, test: Callable[[Any], bool]) -> bool:
+    if type(value) is Quantified:
+        return value.test(test)
+    return test(value)
+
+
+def _as_bool(closure: Closure, node: Any) -> Closure:
+    def run(row: Row) -> bool:
+        value = closure(row)
+        if type(value) is not bool:
+            raise NotEvaluated.at(node, f"a {kind_of(value)} used as a condition")
+        return value
+    return run
+
+
+def _in_cidr_list(text: str, lines: list[str], node: Any) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    for line in lines:
+        try:
+            network = ipaddress.ip_network(line.strip(), strict=False)
+        except ValueError:
+            raise NotEvaluated.at(node, f"a CIDR reference list line that is not a range ({line!r})") from None
+        if address.version == network.version and address in network:
+            return True
+    return False
+
+
+def _aggregate(name: str, values: list, node: Any) -> Any:
+    # "Outcome section syntax": count, count_distinct, sum, max, min, array, array_distinct over
+    # the values of the detection's events (omitted fields are their zero values).
+    present = [v for v in values if v is not MISSING]
+    if name == "count":
+        return len(values)
+    if name == "count_distinct":
+        return len({(kind_of(v), v) for v in present})
+    if name in ("array", "array_distinct"):
+        flat = [x for v in present for x in (v if isinstance(v, list) else [v])]
+        if name == "array_distinct":
+            flat = list(dict.fromkeys(flat))
+        if len(flat) > 25:
+            raise NotEvaluated.at(node, f"{name} of more than 25 values (which 25 Google SecOps keeps is not "
+                                  "documented)")
+        return flat
+    numbers = [as_number(v, node) for v in values]
+    if not numbers:
+        raise NotEvaluated.at(node, f"{name} over no value")
+    return sum(numbers) if name == "sum" else max(numbers) if name == "max" else min(numbers)
