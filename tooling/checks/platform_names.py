@@ -71,7 +71,7 @@ def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Ite
                              ref.line, ref.column)
         elif ref.kind == "value" and ref.value is not None:
             allowed = _enumeration(schema, ref.tables, ref.name)
-            if allowed and ref.value not in allowed and not any(ch in ref.value for ch in "*?%"):
+            if allowed and ref.value not in allowed and _literal_value(ref.value):
                 close = difflib.get_close_matches(ref.value, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(list(allowed)[:8])}"
                 yield Diagnostic("DAC482", f"{name}: {ref.name} is never {ref.value!r}{hint}", ref.line, ref.column)
@@ -138,11 +138,23 @@ def _field_type(fields: dict[str, str], name: str) -> str | None:
 
 
 def _enumeration(schema: PlatformSchema, tables: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """The values `name` can take in the tables in scope; () when any of them holds the field
+    without an enumeration (ECS event.action is free text in cloud data sets)."""
     scope = [schema.tables[t] for t in tables if t in schema.tables] or list(schema.tables.values())
     values: list[str] = []
     for table in scope:
-        values.extend(table.enums.get(name, ()))
+        if name in table.enums:
+            values.extend(table.enums[name])
+        elif name in table.fields or name in schema.common_fields:
+            return ()
     return tuple(dict.fromkeys(values))
+
+
+def _literal_value(value: str) -> bool:
+    """A plain literal, not a pattern (wildcards, LIKE's %, a /regex/) whose values vary."""
+    if len(value) > 1 and value.startswith("/") and value.rstrip("gimsxF").endswith("/"):
+        return False
+    return not any(ch in value for ch in "*?%")
 
 
 def _suggest(name: str, candidates, aliases: dict[str, str]) -> str:

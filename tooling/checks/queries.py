@@ -48,7 +48,11 @@ def query_diagnostics(key: str, text: str) -> list[Diagnostic]:
     parsed = get_language(key).parse(text)
     if not parsed.ok:
         return parsed.diagnostics
-    return [*parsed.diagnostics, *name_diagnostics(key, parsed.tree, text)]
+    # Where a lint rule already speaks (a misspelt EQL category, a double-quoted AQL value), its
+    # message is the more specific one: the platform check says nothing more at that place.
+    linted = {(d.line, d.column) for d in parsed.diagnostics}
+    names = [d for d in name_diagnostics(key, parsed.tree, text) if (d.line, d.column) not in linted]
+    return [*parsed.diagnostics, *names]
 
 
 def check_queries(package: Package) -> Iterator[Diagnostic]:

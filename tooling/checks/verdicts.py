@@ -208,6 +208,23 @@ def unknown_kinds(package: Package, samples: list[Sample], logsource: dict) -> I
                              "the kinds", line, column)
 
 
+def data_verdicts(data: dict, local: LocalPlatforms = NONE) -> list[SampleResult]:
+    """The verdicts of a package given as its values alone (the site has no positions to place
+    diagnostics at, and needs none)."""
+    from pathlib import Path
+
+    name = data.get("id") if isinstance(data.get("id"), str) else "package"
+    return package_verdicts(Package(Path(f"{name}.yml"), "", data), local=local)[0]
+
+
+def proven_languages(results: list[SampleResult]) -> list[str]:
+    """The languages whose query was evaluated on every sample and agrees with every one."""
+    by_language: dict[str, list[SampleResult]] = {}
+    for result in results:
+        by_language.setdefault(result.language, []).append(result)
+    return [key for key in LANGUAGES if by_language.get(key) and all(r.agrees for r in by_language[key])]
+
+
 def place(package: Package, key: str, diagnostics: list[Diagnostic]) -> Iterator[Diagnostic]:
     """Query-relative positions -> positions in the package file."""
     for diagnostic in diagnostics:

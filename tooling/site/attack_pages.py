@@ -7,6 +7,7 @@ collapsed <details> element, so the page stays compact (one line per technique).
 from __future__ import annotations
 
 from tooling.attack import Technique, attack_data
+from tooling.languages import LANGUAGES
 from tooling.site.catalog import SEVERITIES, STATUSES, UNMAPPED, Catalog, Entry
 from tooling.site.escape import enum_value, h, md_text
 
@@ -16,7 +17,7 @@ LEGEND = (("none", "no package"),) + tuple((s, s) for s in STATUSES)
 def _row(entry: Entry, prefix: str) -> str:
     severity = enum_value(entry.data.get("severity"), SEVERITIES)
     return (f"| [{md_text(entry.key)}]({prefix}{entry.key}/index.md) | {md_text(entry.title)} | "
-            f"{severity} | {entry.status} |")
+            f"{severity} | {entry.status} | {len(entry.proven)}/{len(LANGUAGES)} |")
 
 
 def render_hub(catalog: Catalog) -> str:
@@ -46,7 +47,7 @@ def render_hub(catalog: Catalog) -> str:
         if not entries:
             lines += ["No packages yet.", ""]
             continue
-        lines += ["| Package | Title | Severity | Status |", "|---|---|---|---|"]
+        lines += ["| Package | Title | Severity | Status | Queries proven on samples |", "|---|---|---|---|---|"]
         lines += [_row(e, "") for e in sorted(entries, key=lambda e: e.key)] + [""]
     return "\n".join(lines)
 
@@ -74,7 +75,8 @@ def _technique_cell(catalog: Catalog, technique: Technique, subs: list[Technique
         entry = catalog.get(t.id)
         text = f'<span class="dac-tid">{h(t.id)}</span> {h(t.name)}'
         if entry:
-            return f'<a href="../{h(entry.key)}/" title="{h(entry.status)}">{text}</a>'
+            title = f"{entry.status}; {len(entry.proven)}/{len(LANGUAGES)} queries proven on samples"
+            return f'<a href="../{h(entry.key)}/" title="{h(title)}">{text}</a>'
         return text
 
     own = _cell_class(catalog, technique.id)

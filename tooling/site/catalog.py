@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from tooling.attack import attack_data
+from tooling.checks.verdicts import SampleResult, data_verdicts, proven_languages
 from tooling.diagnostics.render import printable
 from tooling.package import LoadError, iter_package_files, load_package
+from tooling.platforms.local import NONE, LocalPlatforms, find_local_file, load_local
 from tooling.site.escape import is_technique_id, slug
 from tooling.site.parallel import pmap
 
@@ -32,6 +35,17 @@ class Entry:
     path: Path
     key: str  # the page's folder under detections/: the id when valid, else a slug of the file
     edit_path: str | None  # the file relative to the repository root, for edit links
+    local: LocalPlatforms = NONE  # the repository's platforms.yml, for the verdicts
+
+    @cached_property
+    def results(self) -> list[SampleResult]:
+        """Each sample's verdict by the Sigma form and the seven queries (`dac test`'s)."""
+        return data_verdicts(self.data, self.local)
+
+    @property
+    def proven(self) -> list[str]:
+        """The languages whose query agrees with every sample."""
+        return proven_languages(self.results)
 
     @property
     def id(self) -> str | None:
@@ -129,6 +143,7 @@ def load_catalog(folder: Path, repo_root: Path) -> Catalog:
     if not folder.is_dir():
         catalog.errors.append(f"detections folder {folder} does not exist")
         return catalog
+    local = load_local(find_local_file(folder))
     for path, loaded in pmap(_load, list(iter_package_files([folder]))):
         if isinstance(loaded, str):
             catalog.errors.append(printable(f"{path}: {loaded}"))  # logged to a terminal: no raw controls
@@ -139,7 +154,7 @@ def load_catalog(folder: Path, repo_root: Path) -> Catalog:
         while key in used or key in ("index", "matrix"):
             key = f"{key}-dup"
         used.add(key)
-        entry = Entry(data=data, path=path, key=key, edit_path=_relative(path, repo_root))
+        entry = Entry(data=data, path=path, key=key, edit_path=_relative(path, repo_root), local=local)
         catalog.entries.append(entry)
         if entry.id and entry.id not in catalog.by_id:
             catalog.by_id[entry.id] = entry

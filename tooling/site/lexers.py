@@ -15,6 +15,12 @@ Nothing the grammar knows is repeated here; when a grammar cannot be read, the l
 highlights strings and numbers with generic patterns. Lexers only colour text: a lexing mistake
 never changes the query shown.
 
+Lexing takes time linear in the query (issue #26: a 245 KB query took minutes): Pygments tries
+each rule at each position, so a rule that scans far and then fails (an unclosed string, an
+unclosed block comment, a name run before a `(` that never comes) would scan again from each
+following position. `_LinearLexer` remembers such a failure until the end of the line (or of the
+text, for a rule that can span lines) and the name rules never scan further than the next token.
+
 Registration: `register()` adds the lexers to Pygments' lexer table at build time (the mkdocs
 hook calls it). A packaging entry point (`pygments.lexers`) makes them available everywhere.
 """
@@ -23,9 +29,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pygments.lexer import RegexLexer, bygroups
-from pygments.token import Comment, Keyword, Name, Number, Operator, String, Text
+from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Text
 
 LANGUAGES_DIR = Path(__file__).resolve().parents[1] / "languages"
 
@@ -142,6 +149,65 @@ _GENERIC = [
 ]
 
 
+class _LinearLexer(RegexLexer):
+    """A one-state RegexLexer whose delimited rules (strings, comments, regexes) are not retried
+    where they cannot match: a string, comment or regex that found no end from one opener finds
+    none from a later opener before that end of line (or of the text, for a rule that can span
+    lines), so a failure there is remembered. The tokens are Pygments' otherwise."""
+
+    def get_tokens_unprocessed(self, text, stack=("root",)):
+        rules = type(self).__dict__.get("_linear_rules")
+        if rules is None:
+            rules = [(match, action, _delimited(match.__self__.pattern, action))  # Pygments keeps `.match`
+                     for match, action, _new in self._tokens["root"]]
+            type(self)._linear_rules = rules
+        skip_until = [0] * len(rules)  # per delimited rule: a position before which it cannot match
+        pos, length = 0, len(text)
+        while pos < length:
+            for index, (match, action, delimited) in enumerate(rules):
+                if delimited is not None and pos < skip_until[index]:
+                    continue
+                found = match(text, pos)
+                if found is None:
+                    if delimited is True:
+                        skip_until[index] = length
+                    elif delimited is False:
+                        end = text.find("\n", pos)
+                        skip_until[index] = length if end < 0 else end
+                    elif delimited is not None:  # a leading run: no later start in it can match
+                        skip_until[index] = delimited(text, pos).end()
+                    continue
+                if type(action) is type(Text):  # a token type
+                    yield pos, action, found.group()
+                else:
+                    yield from action(self, found)
+                pos = found.end()
+                break
+            else:  # pragma: no cover - every lexer ends with a one-character rule
+                yield pos, Error, text[pos]
+                pos += 1
+
+
+_LEADING_RUN = re.compile(r"(\[(?:\\.|[^\]])*\])\*(?=\(\?:)")
+_NEGATED_CLASS = re.compile(r"\[\^((?:\\.|[^\]])*)\]")
+
+
+def _delimited(pattern: str, action) -> Any:
+    """How far a failure of the rule at one position also holds: True to the end of the text
+    (a delimited token that can span lines), False to the end of the line (one that cannot), a
+    match function giving the end of a leading `[...]*` run (Sumo's `a.b{{x}}` placeholders), or
+    None (not remembered)."""
+    bare = re.sub(r"^\(\?[a-z]*:", "", pattern)
+    run = _LEADING_RUN.match(bare)
+    if run:
+        return re.compile(run.group(1) + "*", re.IGNORECASE if pattern.startswith("(?i") else 0).match
+    quoted = bare.startswith(('"', "'", "`"))  # quoted names, macros: delimited whatever their colour
+    if not (quoted or action in Comment or action in String) or bare.startswith(("\\d", "datetime")):
+        return None
+    return ("[\\s\\S]" in pattern or "(?s" in pattern
+            or any("\\n" not in body and "\n" not in body for body in _NEGATED_CLASS.findall(pattern)))
+
+
 def _make_lexer(key: str, class_name: str, name: str, aliases: list[str], filenames: list[str]) -> type:
     tokens = grammar_tokens(key)
     # Whitespace, plain names and punctuation are emitted as Text, which the HTML formatter writes
@@ -155,7 +221,9 @@ def _make_lexer(key: str, class_name: str, name: str, aliases: list[str], filena
             rules.append((regex, Keyword))
     rules += other + _GENERIC[2:]
     rules += [
-        (r"[A-Za-z_@#][\w.@#:-]*(?=\s*\()", Name.Function),
+        # A function name is one name (LogScale's have one `:`, as in `text:contains`); a name
+        # rule that scanned across many `:` would scan again from each (quadratic).
+        (r"[A-Za-z_@#][\w.@#-]*(?::[A-Za-z_][\w.@#-]*)?(?=\s*\()", Name.Function),
         (r"[A-Za-z_@#$][\w.@#$\[\]{}-]*", Text),
         (r"[=!<>~:+\-*%|&^]+", Operator),
         (r"/", Operator),  # alone, so that a regex literal right after `=` is still seen
@@ -165,7 +233,7 @@ def _make_lexer(key: str, class_name: str, name: str, aliases: list[str], filena
     attrs = {"name": name, "aliases": aliases, "filenames": filenames, "tokens": {"root": rules},
              "url": "https://detections.example/", "__module__": __name__,
              "__doc__": f"{name} queries; keywords and token shapes from tooling/languages/{key}/{key}.lark."}
-    return type(class_name, (RegexLexer,), attrs)
+    return type(class_name, (_LinearLexer,), attrs)
 
 
 # (language key, class name, display name, aliases, filename patterns)
@@ -187,7 +255,7 @@ SumoLexer = _make_lexer(*_SPECS[4])
 YaralLexer = _make_lexer(*_SPECS[5])
 LogScaleLexer = _make_lexer(*_SPECS[6])
 
-class SigmaYamlLexer(RegexLexer):
+class SigmaYamlLexer(_LinearLexer):
     """Block-style YAML as `yaml.safe_dump` writes it (Sigma rules, sample events): keys, quoted
     strings and comments only. Pygments' YAML lexer handles all of YAML but is several times
     slower and marks up every scalar; the site shows thousands of these blocks."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from tooling.attack import attack_data
 from tooling.languages import LANGUAGES
+from tooling.languages.base import MAX_QUERY_CHARS
 from tooling.site.catalog import CONFIDENCES, SEVERITIES, UNMAPPED, Catalog, Entry
 from tooling.site.escape import (enum_value, fence, h, is_technique_id, md_code, md_paragraphs,
                                  md_text, safe_url, text_of, yaml_string)
@@ -159,7 +160,11 @@ def _queries(entry: Entry) -> list[str]:
         lines += [f'=== "{info.label}"', ""]
         query = queries.get(key)
         lines += [f"    *{info.title} \u2014 {info.platform}*", ""]
-        if isinstance(query, str) and query.strip():
+        if isinstance(query, str) and len(query) > MAX_QUERY_CHARS:  # dac validate refuses it too (DAC302)
+            lines += [f"    *This query is {len(query):,} characters long, over the bound of {MAX_QUERY_CHARS:,} "
+                      "(DAC302); it is shown as plain text.*", "",
+                      fence(query, "text", indent="    ")]
+        elif isinstance(query, str) and query.strip():
             lines.append(fence(query, LEXER_ALIASES[key], indent="    "))
         else:
             lines.append("    No query for this platform yet.")

@@ -84,6 +84,42 @@ def _signal(signals: Any) -> list[str]:
     return ["**Expected signal:**", "", _table(["Source", "Event ID", "Description"], rows), ""]
 
 
+VERDICT_MARKS = {True: ("✓", "agrees"), False: ("✗", "disagrees"), None: ("·", "not evaluated")}
+
+
+def _verdict_matrix(entry: Entry) -> list[str]:
+    """Samples x (Sigma and the seven languages): what `dac test` gives, as on the command line."""
+    from tooling.languages import LANGUAGES
+
+    results = entry.results
+    if not results:
+        return []
+    columns = ["sigma", *LANGUAGES]
+    labels = {"sigma": "Sigma", **{k: info.label for k, info in LANGUAGES.items()}}
+    rows: dict[tuple[str, str], dict] = {}
+    for result in results:
+        rows.setdefault((result.test, result.sample), {})[result.language] = result
+    body = []
+    for (test, sample), cells in rows.items():
+        row = [f"<code>{h(sample)}</code> {h(test)}"]
+        for column in columns:
+            result = cells.get(column)
+            if result is None:
+                row.append("&mdash;")
+                continue
+            mark, word = VERDICT_MARKS[None if result.verdict is None else result.agrees]
+            title = f"{labels[column]}: {word}" + (f" ({result.reason})" if result.reason else "")
+            row.append(f'<span class="dac-verdict dac-verdict--{word.replace(" ", "-")}" title="{h(title)}">'
+                       f"{mark}</span>")
+        body.append(row)
+    proven = len(entry.proven)
+    return ["### Verdicts on the samples", "",
+            f"`dac test` runs the Sigma form and each native query on every sample, rendered into the platform's "
+            f"own event shape: ✓ agrees with the test, ✗ disagrees, · not evaluated (hover for the reason). "
+            f"**{proven} of {len(LANGUAGES)}** native queries agree with every sample.", "",
+            _table(["Sample"] + [h(labels[c]) for c in columns], body), ""]
+
+
 def render_tests(entry: Entry) -> list[str]:
     tests = entry.data.get("tests")
     tests = [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []
@@ -92,8 +128,9 @@ def render_tests(entry: Entry) -> list[str]:
         return lines + ["No tests yet.", ""]
     lines += [f"Validate this detection with {len(tests)} test{'s' if len(tests) != 1 else ''}. Each lists the "
               "procedure to run, the telemetry it should produce, and sample events that must (and must not) "
-              "match; `dac validate` checks every sample against the Sigma detection on this page. Atomic Red "
-              "Team tests are referenced by GUID, which stays stable across ATT&amp;CK renumbering.", ""]
+              "match; `dac test` runs every sample through the Sigma detection and each of the seven queries. "
+              "Atomic Red Team tests are referenced by GUID, which stays stable across ATT&amp;CK renumbering.", ""]
+    lines += _verdict_matrix(entry)
     for number, test in enumerate(tests, 1):
         lines += [f"### Test {number}: {md_text(test.get('name'))}", ""]
         lines += _procedure(test.get("procedure"))
