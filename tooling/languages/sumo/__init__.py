@@ -114,6 +114,18 @@ class SumoLanguage(LarkLanguage):
     closes, say so instead of "unexpected character"; position and expected tokens are kept.
     """
 
+    def _compile(self, tree, text: str):
+        """The query as a `Compiled` callable with Sumo Logic's semantics (evaluate.py)."""
+        from tooling.languages.sumo.evaluate import compile_query
+
+        return compile_query(tree)
+
+    def _references(self, tree, text: str):
+        """Indexes, metadata, fields and compared values the query names (references.py)."""
+        from tooling.languages.sumo.references import references
+
+        return references(tree)
+
     def _expected(self, names) -> str:
         """What the parser expected, in Sumo's words: never a grammar terminal name."""
         names = set(names)

@@ -1,0 +1,267 @@
+"""Sumo Logic expressions (where, if, field expressions) compiled into closures.
+
+Each expression becomes `fn(row, mode) -> value`, where a row is a dict of lower-cased field
+names ("field names are case-insensitive") and mode is one of the null readings of
+values.py (KLEENE, FALSE, NEGATED). Values are text, numbers (float), booleans or None (null).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lark import Token, Tree
+
+from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.sumo.tree import field_name
+from tooling.languages.sumo.values import (
+    KLEENE, NEGATED, Pattern, as_number, compare, number_literal, regex_literal, string_literal,
+    text_of, truth, wildcard, wildcard_fullmatch,
+)
+
+Expr = Callable[[dict, int], Any]
+
+
+def _null_atom(mode: int, negative: bool) -> bool | None:
+    """What a comparison with a null operand gives under each reading."""
+    if mode == KLEENE:
+        return None
+    return negative and mode == NEGATED
+
+
+def _and(left: Expr, right: Expr, node: Any) -> Expr:
+    def run(row: dict, mode: int) -> Any:
+        a = truth(left(row, mode), node)
+        if a is False:
+            return False
+        b = truth(right(row, mode), node)
+        if b is False:
+            return False
+        return None if a is None or b is None else True
+    return run
+
+
+def _or(left: Expr, right: Expr, node: Any) -> Expr:
+    def run(row: dict, mode: int) -> Any:
+        a = truth(left(row, mode), node)
+        if a is True:
+            return True
+        b = truth(right(row, mode), node)
+        if b is True:
+            return True
+        return None if a is None or b is None else False
+    return run
+
+
+def _not(inner: Expr, node: Any) -> Expr:
+    def run(row: dict, mode: int) -> Any:
+        value = truth(inner(row, mode), node)
+        if value is None:
+            return None if mode == KLEENE else True  # a null condition is false in those readings
+        return not value
+    return run
+
+
+def condition_value(value: Any, mode: int, node: Any) -> bool | None:
+    """A condition under a reading: in the two-valued readings a null condition is false."""
+    result = truth(value, node)
+    return False if result is None and mode != KLEENE else result
+
+
+def _compare(node: Tree, left: Expr, right: Expr) -> Expr:
+    op = str(node.children[1])
+    negative = op in ("!=", "<>")
+
+    def run(row: dict, mode: int) -> Any:
+        a, b = left(row, mode), right(row, mode)
+        if a is None or b is None:
+            return _null_atom(mode, negative)
+        return compare(op, a, b, node)
+    return run
+
+
+def _matches(node: Tree, compile_expr: Callable) -> Expr:
+    negative = any(isinstance(c, Token) and c.type == "NOT" for c in node.children)
+    subject = compile_expr(node.children[0])
+    pattern_node = node.children[-1]
+    # "The matches operator can be used to match a string to a wildcard pattern or an RE2-compliant
+    # regex"; "The string expression is case-sensitive" (matches.md). A wildcard pattern is the
+    # whole value ("*Windows NT*"). A /regex/ must also match the whole value: the docs do not say
+    # it in words, but Sumo Logic's own Sigma backend (SumoLogic/pySigma-backend-sumologic,
+    # sumologic.py) writes contains as `matches /.*value.*/`, startswith as `/value.*/` and
+    # endswith as `/.*value/`, which only makes sense for a whole-value match.
+    if isinstance(pattern_node, Token) and pattern_node.type == "REGEX":
+        compiled = regex_literal(pattern_node)
+
+        def test(text: str) -> bool:
+            return compiled.fullmatch(text)
+    elif isinstance(pattern_node, Token) and pattern_node.type == "STRING":
+        literal = wildcard(string_literal(pattern_node))
+
+        def test(text: str) -> bool:
+            return wildcard_fullmatch(literal, text, pattern_node)
+    else:
+        dynamic = compile_expr(pattern_node)  # a field holding a wildcard pattern (matches.md example)
+
+        def run_dynamic(row: dict, mode: int) -> Any:
+            value, pattern = subject(row, mode), dynamic(row, mode)
+            if value is None or pattern is None:
+                return _null_atom(mode, negative)
+            found = wildcard_fullmatch(wildcard(str(text_of(pattern))), str(text_of(value)), pattern_node)
+            return found != negative
+        return run_dynamic
+
+    def run(row: dict, mode: int) -> Any:
+        value = subject(row, mode)
+        if value is None:
+            return _null_atom(mode, negative)
+        if not isinstance(value, str):
+            value = text_of(value)
+        return test(value) != negative
+    return run
+
+
+def _contains(node: Tree, left: Expr, right: Expr) -> Expr:
+    negative = any(isinstance(c, Token) and c.type == "NOT" for c in node.children)
+
+    def run(row: dict, mode: int) -> Any:
+        a, b = left(row, mode), right(row, mode)
+        if a is None or b is None:
+            return _null_atom(mode, negative)
+        return contains(a, b, node) != negative
+    return run
+
+
+def contains(a: Any, b: Any, node: Any) -> bool:
+    """contains.md: "The full string of field2 must exist within field1", "case-sensitive",
+    "Requires field values to be strings"; "true if field1 and field2 are empty, and false when
+    only one is empty"."""
+    if not isinstance(a, str) or not isinstance(b, str):
+        raise NotEvaluated.at(node, "contains on a value that is not text")
+    if not a or not b:
+        return not a and not b
+    return b in a
+
+
+def _in(node: Tree, compile_expr: Callable) -> Expr:
+    children = node.children
+    negative = any(isinstance(c, Token) and c.type == "NOT" for c in children)
+    subject = compile_expr(children[0])
+    start = next(i for i, c in enumerate(children) if isinstance(c, Token) and c.type == "IN") + 1
+    options = [compile_expr(c) for c in children[start:]]
+
+    def run(row: dict, mode: int) -> Any:
+        value = subject(row, mode)
+        if value is None:
+            return _null_atom(mode, negative)
+        found = False
+        for option in options:
+            wanted = option(row, mode)
+            if wanted is None:
+                continue
+            if isinstance(value, str) != isinstance(wanted, str):
+                # in.md compares with the values given; where.md: "If you're using in or not in to
+                # match integers, cast x to a number first": text against a number is not documented.
+                raise NotEvaluated.at(node, "'in' comparing text with a number")
+            if (value == wanted) if isinstance(value, str) else compare("=", value, wanted, node):
+                found = True
+                break
+        return found != negative
+    return run
+
+
+def _arith(node: Tree, left: Expr, right: Expr) -> Expr:
+    op = str(node.children[1])
+
+    def run(row: dict, mode: int) -> Any:
+        a, b = left(row, mode), right(row, mode)
+        if a is None or b is None:
+            return None
+        x, y = as_number(a), as_number(b)
+        if x is None or y is None:
+            raise NotEvaluated.at(node, f"arithmetic '{op}' on text that is not a number")
+        if op in ("/", "%") and y == 0:
+            raise NotEvaluated.at(node, "a division by zero")
+        return {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else 0.0, "%": x % y if y else 0.0}[op]
+    return run
+
+
+def field_getter(name: str, produced: frozenset | None = None) -> Expr:
+    def run(row: dict, mode: int) -> Any:
+        return row.get(name)
+    return run
+
+
+def _token(token: Token, node_position: Any) -> Expr:
+    kind = token.type
+    if kind == "NUMBER":
+        value = number_literal(str(token), token)
+        return lambda row, mode: value
+    if kind == "STRING":
+        text = string_literal(token)
+        return lambda row, mode: text
+    if kind in ("NAME", "FIELD_REF"):
+        name = field_name(token)
+        if kind == "NAME" and name in ("true", "false"):
+            flag = name == "true"  # "The words true and false act as if they were reserved"
+            return lambda row, mode: flag
+        if kind == "NAME" and name == "null":
+            raise NotEvaluated.at(token, "the word null as a value")
+        return field_getter(name)
+    if kind == "PLACEHOLDER":
+        raise NotEvaluated.at(token, "a {{placeholder}} (its value is not known offline)")
+    if kind == "SQSTRING":
+        raise NotEvaluated.at(token, "a single-quoted string (Sumo Logic's string literals are double-quoted)")
+    if kind == "REGEX":
+        raise NotEvaluated.at(token, "a /regex/ outside matches or replace")
+    raise NotEvaluated.at(token, f"the value {str(token)!r}")
+
+
+def compile_expr(node: Any) -> Expr:
+    """An expression node as a closure."""
+    if isinstance(node, Token):
+        return _token(node, node)
+    kind = node.data
+    children = node.children
+    if kind == "group":
+        return compile_expr(children[0])
+    if kind == "and":
+        return _and(compile_expr(children[0]), compile_expr(children[-1]), node)
+    if kind == "or":
+        return _or(compile_expr(children[0]), compile_expr(children[-1]), node)
+    if kind == "not":
+        return _not(compile_expr(children[-1]), node)
+    if kind == "compare":
+        return _compare(node, compile_expr(children[0]), compile_expr(children[2]))
+    if kind == "matches":
+        return _matches(node, compile_expr)
+    if kind == "contains":
+        return _contains(node, compile_expr(children[0]), compile_expr(children[-1]))
+    if kind == "in":
+        return _in(node, compile_expr)
+    if kind == "arith":
+        return _arith(node, compile_expr(children[0]), compile_expr(children[2]))
+    if kind == "negative":
+        inner = compile_expr(children[0])
+
+        def negative(row: dict, mode: int) -> Any:
+            value = inner(row, mode)
+            number = as_number(value) if value is not None else None
+            if value is not None and number is None:
+                raise NotEvaluated.at(node, "a minus sign before text that is not a number")
+            return None if value is None else -number
+        return negative
+    if kind == "conditional":
+        from tooling.languages.sumo.functions import conditional
+
+        return conditional(node, *(compile_expr(c) for c in children[:3]))
+    if kind == "call":
+        from tooling.languages.sumo.functions import compile_call
+
+        return compile_call(node, compile_expr)
+    if kind == "placeholder_condition":
+        raise NotEvaluated.at(node, "a {{placeholder}} condition (its value is not known offline)")
+    if kind == "subquery":
+        raise NotEvaluated.at(node, "a subquery")
+    raise NotEvaluated.at(node, f"the expression {kind}")
+
+
+__all__ = ["Expr", "Pattern", "compile_expr", "condition_value", "contains", "field_getter"]

@@ -1,0 +1,190 @@
+"""The scope (keyword search expression before the first pipe) of a Sumo Logic query.
+
+Documented semantics (docs/search/get-started-with-search/build-search/keyword-search-expressions.md
+and docs/search/faq.md "Searching by Keyword Returns No Results"):
+
+- "AND is implicit"; the precedence is NOT, AND, OR; "Keyword expressions are case-insensitive".
+- Keywords are matched against indexed *terms*, not substrings: "raw messages are broken into
+  individual keyword terms ... defined by detecting boundaries around the characters found
+  within the message, including white space, dashes, commas, question marks, exclamation points,
+  brackets, and more", and the special characters "would also be indexed as separate keywords".
+  The example `[com.test.services.test.TESTClientImpl] ... Request:id=1234567` gives the terms
+  com, test, services, test, TESTClientImpl, Request, id, 1234567: periods, colons and equals
+  signs are boundaries too. So a term is a run of letters and digits and every other character
+  that is not white space is a term of its own; the docs list `_` among the punctuation
+  characters (Rules: "Punctuation characters are allowed (-, _, :, /, ., +, @, ...)"), so `_`
+  is a boundary as well.
+- A keyword or phrase of several terms matches "the individual indexed terms that appear next
+  to each other"; white space between them does not count ("Normalization of phrase queries").
+- Unquoted, `*` is zero or more characters and `?` one character within a term (`TEST*`,
+  `*456*`); a lone `*` between punctuation stands for one full term (`jsmith@*.com`); "not a
+  partial term" in a multi-term keyword (`jsmith@some*re.com`): that form is not evaluated.
+  Inside double quotes `*` is a literal character.
+- Built-in metadata (`_sourceCategory=...`, `_sourceHost`, `_collector`, `_source`,
+  `_sourceName`, `_index` / `_view`): the whole value, "case-insensitive when searching", with
+  `*` wildcards; "Quotes and wildcards cannot be used together" (built-in-metadata.md).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import regex
+from lark import Token, Tree
+
+from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.sumo.values import string_literal, wildcard, wildcard_fullmatch
+
+# `_index` and `_view` name the same thing: "_view: The name of the index, view, or partition".
+SYNONYMS = {"_index": ("_index", "_view"), "_view": ("_view", "_index")}
+
+ScopeTest = Callable[[dict], bool]
+
+
+def terms(text: str) -> list[str]:
+    """The indexed terms of a text, lower-cased: runs of letters and digits, and each other
+    character that is not white space."""
+    out: list[str] = []
+    run: list[str] = []
+    for char in text.lower():
+        if char.isalnum():
+            run.append(char)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        if not char.isspace():
+            out.append(char)
+    if run:
+        out.append("".join(run))
+    return out
+
+
+class _TermPattern:
+    """One term of a keyword: literal text, or a wildcard pattern over one term."""
+
+    __slots__ = ("text", "compiled")
+
+    def __init__(self, text: str, wild: bool):
+        self.text = text
+        self.compiled = None
+        if wild:
+            body = "".join(".*" if c == "*" else "." if c == "?" else regex.escape(c) for c in text)
+            self.compiled = regex.compile(body, regex.DOTALL)
+
+    def matches(self, term: str) -> bool:
+        if self.compiled is None:
+            return term == self.text
+        return self.compiled.fullmatch(term) is not None
+
+
+def _keyword_terms(text: str, quoted: bool, node: Any) -> list[_TermPattern]:
+    if quoted:
+        return [_TermPattern(t, False) for t in terms(text)]
+    # Unquoted: * and ? join the term they touch (TEST*, *456*); alone they are a full term.
+    pieces: list[str] = []
+    run: list[str] = []
+    for char in text.lower():
+        if char.isalnum() or char in "*?":
+            run.append(char)
+            continue
+        if run:
+            pieces.append("".join(run))
+            run = []
+        if not char.isspace():
+            pieces.append(char)
+    if run:
+        pieces.append("".join(run))
+    patterns = [_TermPattern(p, any(c in p for c in "*?")) for p in pieces]
+    if len(patterns) > 1 and any(p.compiled is not None and p.text not in ("*", "?") for p in patterns):
+        raise NotEvaluated.at(node, "a wildcard for part of a term in a keyword of several terms")
+    return patterns
+
+
+def _contains_sequence(text_terms: list[str], wanted: list[_TermPattern]) -> bool:
+    if not wanted:
+        return True
+    width = len(wanted)
+    first = wanted[0]
+    for start in range(len(text_terms) - width + 1):
+        if first.matches(text_terms[start]) and all(
+                wanted[k].matches(text_terms[start + k]) for k in range(1, width)):
+            return True
+    return False
+
+
+def _keyword(node: Tree, quoted: bool) -> ScopeTest:
+    token = node.children[0]
+    text = string_literal(token) if quoted else str(token)
+    if not quoted and text == "*":
+        return lambda row: True  # `*` alone: every message (keyword-search-expressions.md examples)
+    wanted = _keyword_terms(text, quoted, token)
+
+    def test(row: dict) -> bool:
+        raw = row.get("_raw")
+        if raw is None:
+            return False
+        cached = row.get("\x00terms")
+        if cached is None:
+            cached = terms(raw)
+            row["\x00terms"] = cached
+        return _contains_sequence(cached, wanted)
+
+    return test
+
+
+def _field_search(node: Tree) -> ScopeTest:
+    name_token, op, value_token = node.children
+    if name_token.type == "STRING":
+        raise NotEvaluated.at(name_token, "a quoted field name in the scope")
+    name = str(name_token).lower()
+    quoted = value_token.type == "STRING"
+    value = string_literal(value_token) if quoted else str(value_token)
+    if not quoted and "?" in value:
+        raise NotEvaluated.at(value_token, "a '?' in a scope field value (single-character wildcard or not)")
+    if quoted:  # "Quotes and wildcards cannot be used together": a quoted value is literal
+        compiled = regex.compile(regex.escape(value), regex.IGNORECASE | regex.DOTALL)
+    else:
+        compiled = wildcard(value, ignore_case=True)
+    names = SYNONYMS.get(name, (name,))
+    negate = str(op) == "!="
+
+    def test(row: dict) -> bool:
+        found = False
+        for key in names:
+            current = row.get(key)
+            if current is not None and wildcard_fullmatch(compiled, current, value_token):
+                found = True
+                break
+        return found != negate
+
+    return test
+
+
+def compile_scope(node: Any) -> ScopeTest:
+    """A scope node as a test on a row (lower-cased field names, `_raw` the message)."""
+    if isinstance(node, Token):
+        raise NotEvaluated.at(node, f"the scope term {str(node)!r}")
+    kind = node.data
+    if kind == "scope":
+        return compile_scope(node.children[0])
+    if kind == "keyword":
+        token = node.children[0]
+        if token.type == "PLACEHOLDER":
+            raise NotEvaluated.at(token, "a {{placeholder}} (its value is not known offline)")
+        return _keyword(node, False)
+    if kind == "phrase":
+        return _keyword(node, True)
+    if kind == "field_search":
+        for child in node.children:
+            if isinstance(child, Token) and child.type == "PLACEHOLDER":
+                raise NotEvaluated.at(child, "a {{placeholder}} (its value is not known offline)")
+        return _field_search(node)
+    if kind == "scope_negation":
+        inner = compile_scope(node.children[-1])
+        return lambda row: not inner(row)
+    if kind in ("scope_and", "scope_or"):
+        parts = [compile_scope(c) for c in node.children if isinstance(c, Tree)]
+        if kind == "scope_and":
+            return lambda row: all(part(row) for part in parts)
+        return lambda row: any(part(row) for part in parts)
+    raise NotEvaluated.at(node, f"the scope construct {kind}")
