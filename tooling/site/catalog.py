@@ -15,7 +15,7 @@ from tooling.attack import attack_data
 from tooling.checks.verdicts import SampleResult, data_verdicts, proven_languages
 from tooling.diagnostics.render import printable
 from tooling.package import LoadError, iter_package_files, load_package
-from tooling.platforms.local import NONE, LocalPlatforms, find_local_file, load_local
+from tooling.platforms.local import LocalPlatforms, find_local_file, load_local
 from tooling.site.escape import is_technique_id, slug
 from tooling.site.parallel import pmap
 
@@ -35,7 +35,7 @@ class Entry:
     path: Path
     key: str  # the page's folder under detections/: the id when valid, else a slug of the file
     edit_path: str | None  # the file relative to the repository root, for edit links
-    local: LocalPlatforms = NONE  # the repository's platforms.yml, for the verdicts
+    local: LocalPlatforms = field(default_factory=LocalPlatforms)  # platforms.yml, for the verdicts
 
     @cached_property
     def results(self) -> list[SampleResult]:
