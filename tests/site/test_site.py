@@ -89,7 +89,10 @@ def test_t1562_page_sections_in_order(site):
         positions.append(matches[0])
     assert positions == sorted(positions)
     html = (site / "detections" / "T1562" / "index.html").read_text(encoding="utf-8")
-    assert "checks every sample against the Sigma detection" in html  # what the samples are worth
+    assert "runs every sample through the Sigma detection and each of the seven queries" in html
+    # the verdict matrix: a header per language and one mark per (sample, column)
+    assert "Verdicts on the samples" in html and "native queries agree with every sample" in html
+    assert html.count('class="dac-verdict ') == 8 * 6  # T1562: 6 samples x (Sigma + 7 languages)
 
 
 def test_seven_tabs_with_highlighted_queries(site):
