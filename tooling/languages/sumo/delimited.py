@@ -15,6 +15,13 @@ from tooling.languages.sumo.values import Pattern, string_literal, text_of
 Stage = Callable[[list], list]
 
 
+def _name(token: Any) -> str | None:
+    """A field name among a generic operator's arguments (a NAME, %"field" or a plain word)."""
+    if isinstance(token, Token) and token.type == "WORD":
+        return str(token).lower()
+    return field_name(token)
+
+
 def _arguments(stage: Tree) -> list:
     """The stage's arguments as tokens, a comma as the string ','; groups are not evaluated."""
     out: list = []
@@ -73,7 +80,7 @@ def delimited_stage(stage: Tree, name: str) -> Stage:
     args = _arguments(stage)
     if not args or not isinstance(args[0], Token):
         raise NotEvaluated.at(stage, f"{name} without a field")
-    source = field_name(args[0])
+    source = _name(args[0])
     if source is None:
         raise NotEvaluated.at(args[0], f"{name} of {str(args[0])!r}")
     options = {"delim": ",", "quote": '"', "escape": "\\"}
@@ -102,14 +109,14 @@ def delimited_stage(stage: Tree, name: str) -> Stage:
         if item == ",":
             cursor += 1
             continue
-        if isinstance(item, Token) and item.type == "NUMBER" and cursor + 2 < len(items) \
+        if isinstance(item, Token) and str(item).isdigit() and cursor + 2 < len(items) \
                 and str(items[cursor + 1]).lower() == "as":
             position = int(str(item))
-            targets.append((position, field_name(items[cursor + 2])))
+            targets.append((position, _name(items[cursor + 2])))
             cursor += 3
             continue
         position += 1
-        targets.append((position, None if str(item) == "_" else field_name(item)))
+        targets.append((position, None if str(item) == "_" else _name(item)))
         cursor += 1
     if not targets or any(p < 1 for p, _ in targets):
         raise NotEvaluated.at(stage, f"the {name} extract list")
@@ -168,7 +175,7 @@ def keyvalue_stage(stage: Tree) -> Stage:
         elif mode == "keys" and item.type == "STRING":
             keys.append(string_literal(item))
         elif mode == "as":
-            aliases.append(field_name(item))
+            aliases.append(_name(item))
         else:
             raise NotEvaluated.at(item, f"the keyvalue argument {text!r}")
     if not keys or (aliases and len(aliases) != len(keys)):

@@ -143,6 +143,8 @@ class Pattern:
         def call(compiled: regex.Pattern) -> Any:
             if method == "finditer":
                 return list(compiled.finditer(text, timeout=REGEX_TIMEOUT_S))
+            if method == "sub":
+                return compiled.sub(args[0], text, timeout=REGEX_TIMEOUT_S)
             return getattr(compiled, method)(text, *args, timeout=REGEX_TIMEOUT_S)
 
         try:
