@@ -36,7 +36,7 @@ from lark import Token, Tree
 from tooling.languages.evaluation import MISSING, Deadline, Evaluation, EvaluationContext, NotEvaluated, parse_time
 from tooling.languages.yaral.analysis import tokens
 from tooling.languages.yaral.expressions import Compiler, Row, Run
-from tooling.languages.yaral.values import hashable, is_zero, nested_view, unnest
+from tooling.languages.yaral.values import compare, hashable, is_zero, nested_view, unnest
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 TIME_PATH = ("metadata", "event_timestamp")
@@ -122,6 +122,7 @@ class _Rule:
 
         # placeholders: the first `$x = expr` of a top-level conjunct defines $x for expr's event variable
         self.definers: dict[str, dict[str, Callable]] = {v: {} for v in variables}
+        self.shared: dict[str, set[str]] = {}  # placeholders several event variables bind
         owner: dict[str, str] = {}
         rest = []
         for conjunct in conjuncts:
@@ -129,11 +130,17 @@ class _Rule:
             if binding is not None:
                 name, expression = binding
                 found, inner = _names(expression)
-                if name not in owner and len(found) == 1 and not inner:
+                if len(found) == 1 and not inner:
                     variable = found.pop()
-                    owner[name] = variable
-                    self.definers[variable][name] = compiler.value(expression)
-                    continue
+                    if name not in owner:
+                        owner[name] = variable
+                        self.definers[variable][name] = compiler.value(expression)
+                        continue
+                    if name not in self.definers[variable]:
+                        # another event variable binds the same placeholder: a join on its value
+                        self.definers[variable][name] = compiler.value(expression)
+                        self.shared.setdefault(name, {owner[name]}).add(variable)
+                        continue
             rest.append(conjunct)
         for name in sorted(placeholders - set(owner)):
             raise NotEvaluated.at(node, f"the placeholder {name}, not bound to one event field by a top-level `=`")
@@ -165,8 +172,15 @@ class _Rule:
         self.outcomes = [(name, compiler.value(expr)) for name, expr in assignments if name in needed]
         compiler.section = "condition"
         self.condition = compiler.boolean(condition)
+        # the monotone conjuncts of the condition: when they fail on a whole group, they fail on
+        # every part of it too, whatever the others (`!$e`) say
+        conjuncts = condition.children if isinstance(condition, Tree) and condition.data == "cond_and" else [condition]
+        necessary = [compiler.boolean(c) for c in conjuncts if _monotone(c, dict(assignments))]
+        self.necessary = (lambda row: all(n(row) for n in necessary)) if necessary else None
         self.trivial_condition = isinstance(condition, Tree) and condition.data == "exists" and not self.outcomes
-        self.monotone = _monotone(condition)
+        self.monotone = _monotone(condition, dict(assignments))
+        # placeholders bound by several variables that are not match keys join their events
+        self.shared = {name: found for name, found in self.shared.items() if name not in self.keys}
         absent = {str(n.children[0]) for n in condition.iter_subtrees() if n.data == "absent"} \
             if isinstance(condition, Tree) else set()
         for involved, _ in self.cross:
@@ -335,7 +349,7 @@ class _Rule:
         times = [m[1] for rows in members.values() for m in rows]
         if max(times) - min(times) <= seconds:
             whole = self._detection(members, key, deadline, run)
-            if whole is not None or self.monotone:
+            if whole is not None or self.monotone or self._necessary_fails(members, key, deadline, run):
                 return whole or set()
             raise NotEvaluated.at(self.match, "a condition that fails on a group's events but could hold on a "
                                   "part of them (which hop windows exist is not documented)")
@@ -352,7 +366,7 @@ class _Rule:
     def _detection(self, members: dict[str, list], key: dict, deadline: Deadline, run: Run) -> set[int] | None:
         """The events of a detection on these members, or None when the condition does not hold."""
         participants = members
-        if self.cross:
+        if self.cross or self.shared:
             participants = self._joined(members, deadline, run)
         counts: dict[str, Any] = {v: len({m[0] for m in rows}) for v, rows in participants.items()}
         counts["@rows"] = {v: [m[2] for m in rows] for v, rows in participants.items()}
@@ -362,6 +376,16 @@ class _Rule:
         if not self.condition(row):
             return None
         return {m[0] for rows in participants.values() for m in rows}
+
+    def _necessary_fails(self, members: dict[str, list], key: dict, deadline: Deadline, run: Run) -> bool:
+        if self.necessary is None:
+            return False
+        saved = self.condition
+        try:
+            self.condition = self.necessary
+            return self._detection(members, key, deadline, run) is None
+        finally:
+            self.condition = saved
 
     def _joined(self, members: dict[str, list], deadline: Deadline, run: Run) -> dict[str, list]:
         """The members that take part in a tuple (one copy per variable) satisfying the predicates
@@ -381,25 +405,41 @@ class _Rule:
                 row.copies.update(member[2].copies)
                 row.events.update(member[2].events)
                 row.ph.update(member[2].ph)
+            if not all(_same([chosen[v][2].ph[name] for v in found if v in chosen], self.match)
+                       for name, found in self.shared.items()):
+                continue
             if all(closure(row) for involved, closure in self.cross if involved <= set(chosen)):
                 for v, member in chosen.items():
                     kept[v][id(member)] = member
         return {v: list(found.values()) for v, found in kept.items()}
 
 
-def _monotone(node: Any) -> bool:
-    """True when the condition can only turn from false to true as events are added."""
+def _same(values: list, node: Any) -> bool:
+    return all(compare(values[0], "=", other, False, node) for other in values[1:])
+
+
+def _monotone(node: Any, outcomes: dict) -> bool:
+    """True when the condition can only turn from false to true as events are added: `$e`,
+    `#e > n`, and outcome comparisons `$o > n` where $o is a count, count_distinct or max
+    (`$o < n` where it is a min)."""
     if isinstance(node, Token):
         return False
     kind = node.data
     if kind in ("cond_or", "cond_and"):
-        return all(_monotone(c) for c in node.children)
+        return all(_monotone(c, outcomes) for c in node.children)
     if kind == "exists":
         return True
     if kind == "comparison":
         lhs, comparator, rhs = node.children[:3]
         operator = str(comparator.children[0])
-        return (isinstance(lhs, Token) and lhs.type == "COUNT_VARIABLE" and operator in (">", ">=")
-                and isinstance(rhs, Token) and rhs.type == "NUMBER")
+        if not (isinstance(lhs, Token) and isinstance(rhs, Token) and rhs.type == "NUMBER"):
+            return False
+        if lhs.type == "COUNT_VARIABLE":
+            return operator in (">", ">=")
+        expression = outcomes.get(str(lhs)) if lhs.type == "VARIABLE" else None
+        if isinstance(expression, Tree) and expression.data == "call":
+            name = str(expression.children[0]).lower()
+            return (name in ("count", "count_distinct", "max") and operator in (">", ">=")
+                    or name == "min" and operator in ("<", "<="))
     return False
 

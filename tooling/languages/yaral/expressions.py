@@ -218,9 +218,19 @@ class Compiler:
 
         def call(row: Row):
             values = [c(row) for c in compiled]
-            if any(type(v) is Quantified for v in values):
-                raise NotEvaluated.at(node, f"`any` / `all` in {name}, which does not return a boolean")
-            return function(values, node, row.run)
+            quantified = [i for i, v in enumerate(values) if type(v) is Quantified]
+            if not quantified:
+                return function(values, node, row.run)
+            if len(quantified) > 1:
+                raise NotEvaluated.at(node, f"`any` / `all` on several arguments of {name}")
+            where = quantified[0]
+
+            def test(element):
+                result = function(values[:where] + [element] + values[where + 1:], node, row.run)
+                if type(result) is not bool:
+                    raise NotEvaluated.at(node, f"`any` / `all` in {name}, which does not return a boolean")
+                return result
+            return values[where].test(test)
         return call
 
     def _regex_call(self, node: Tree, arguments: list, nocase: bool) -> Closure:
