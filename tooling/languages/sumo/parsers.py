@@ -246,10 +246,17 @@ def _walk(document: Any, parts: list) -> Any:
     return node
 
 
-def _document(text: Any, node: Any) -> Any:
+def _document(text: Any, node: Any, row: dict | None = None) -> Any:
     if text is None:
         return _ABSENT
     text = text_of(text)
+    if row is not None:  # several json stages on one message parse it once
+        cached = row.get("\x00json")
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        document = _document(text, node)
+        row["\x00json"] = (text, document)
+        return document
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
@@ -284,7 +291,7 @@ def json_stage(stage: Tree) -> Stage:
             raise NotEvaluated.at(token, "json of a nested path without 'as' (the field's name is not documented)")
 
     def extract(row: dict) -> Any:
-        document = _document(row.get(source), stage)
+        document = _document(row.get(source), stage, row)
         if document is _ABSENT:
             return None  # "Unable to parse input as json": dropped unless nodrop
         values = [_walk(document, parts) for parts in paths]

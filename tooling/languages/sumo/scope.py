@@ -59,6 +59,34 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def _is_term(text: str, at: int, term: str) -> bool:
+    """Whether `term` (found at `at` in the lower-cased text) is a whole term there."""
+    if not term[0].isalnum():
+        return True  # a punctuation character is a term of its own
+    end = at + len(term)
+    return (at == 0 or not text[at - 1].isalnum()) and (end >= len(text) or not text[end].isalnum())
+
+
+def _has_literal_terms(text: str, words: list[str]) -> bool:
+    """Whether the terms `words` occur next to each other (white space between them ignored)
+    in the lower-cased text: the same answer as tokenizing, without tokenizing."""
+    first = words[0]
+    start = text.find(first)
+    while start >= 0:
+        if _is_term(text, start, first):
+            position = start + len(first)
+            for word in words[1:]:
+                while position < len(text) and text[position].isspace():
+                    position += 1
+                if not text.startswith(word, position) or not _is_term(text, position, word):
+                    break
+                position += len(word)
+            else:
+                return True
+        start = text.find(first, start + 1)
+    return False
+
+
 class _TermPattern:
     """One term of a keyword: literal text, or a wildcard pattern over one term."""
 
@@ -100,11 +128,25 @@ def _keyword_terms(text: str, quoted: bool, node: Any) -> list[_TermPattern]:
     return patterns
 
 
-def _contains_sequence(text_terms: list[str], wanted: list[_TermPattern]) -> bool:
+def _contains_sequence(text_terms: list[str], known: frozenset, wanted: list[_TermPattern]) -> bool:
     if not wanted:
         return True
+    if any(p.compiled is None and p.text not in known for p in wanted):
+        return False
     width = len(wanted)
     first = wanted[0]
+    if width == 1 and first.compiled is None:
+        return True  # the one literal term is among the message's terms
+    if first.compiled is None:  # jump between the occurrences of the first term
+        start = -1
+        last = len(text_terms) - width
+        while True:
+            try:
+                start = text_terms.index(first.text, start + 1, last + 1)
+            except ValueError:
+                return False
+            if all(wanted[k].matches(text_terms[start + k]) for k in range(1, width)):
+                return True
     for start in range(len(text_terms) - width + 1):
         if first.matches(text_terms[start]) and all(
                 wanted[k].matches(text_terms[start + k]) for k in range(1, width)):
@@ -118,16 +160,28 @@ def _keyword(node: Tree, quoted: bool) -> ScopeTest:
     if not quoted and text == "*":
         return lambda row: True  # `*` alone: every message (keyword-search-expressions.md examples)
     wanted = _keyword_terms(text, quoted, token)
+    # Each literal term must occur in the lower-cased text: a cheap test before tokenizing.
+    literals = [p.text for p in wanted if p.compiled is None]
+    all_literal = len(literals) == len(wanted) and bool(wanted)
 
     def test(row: dict) -> bool:
         raw = row.get("_raw")
         if raw is None:
             return False
+        lowered = row.get("\x00lower")
+        if lowered is None:
+            lowered = row["\x00lower"] = raw.lower()
+        for literal in literals:
+            if literal not in lowered:
+                return False
+        if all_literal:
+            return _has_literal_terms(lowered, literals)
         cached = row.get("\x00terms")
         if cached is None:
-            cached = terms(raw)
+            listed = terms(raw)
+            cached = (listed, frozenset(listed))
             row["\x00terms"] = cached
-        return _contains_sequence(cached, wanted)
+        return _contains_sequence(cached[0], cached[1], wanted)
 
     return test
 
