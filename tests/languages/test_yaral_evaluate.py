@@ -834,3 +834,20 @@ def test_many_events_are_within_the_budget():
     result = run(rule(f'{CMD} = /cmd 4999$/'), events)
     assert time.perf_counter() - started < 5
     assert (result.ok and result.matched == [4999]) or "budget" in result.reason
+
+
+# ---- references: event types, fields and compared values at their positions -----------------
+def test_references():
+    query = rule('$e.metadata.event_type = "PROCESS_LAUNCH"\n'
+                 're.regex($e.target.process.command_line, `x`)\n$e.principal.hostname = $host',
+                 outcome="$n = $e.principal.user.userid")
+    found = YARAL.references(query)
+    tables = [(r.name, r.line, r.column) for r in found if r.kind == "table"]
+    assert tables == [("PROCESS_LAUNCH", 3, 30)]
+    fields = {(r.name, r.line, r.column, r.produced) for r in found if r.kind == "field"}
+    assert ("metadata.event_type", 3, 5, False) in fields
+    assert ("target.process.command_line", 4, 14, False) in fields
+    assert ("$host", 5, 29, True) in fields and ("$n", 7, 5, True) in fields
+    values = {(r.name, r.value, r.operator) for r in found if r.kind == "value"}
+    assert values == {("metadata.event_type", "PROCESS_LAUNCH", "="), ("target.process.command_line", "x", "re.regex")}
+    assert all(r.tables == ("PROCESS_LAUNCH",) for r in found if r.kind == "field")
