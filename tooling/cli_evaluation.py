@@ -21,6 +21,7 @@ examples:
   dac test detections/T1562/T1562.001.yml --lang kql --lang spl
   dac test --format json > verdicts.json     {"results": [...], "diagnostics": [...]}
   dac test --format github                   annotations on the queries in a pull request
+  dac test --events lab.jsonl                which recorded events each query returns
 
 exit codes: 0 every verdict agrees, 1 a verdict disagrees (or an error), 2 usage error
 """
@@ -48,6 +49,9 @@ def add_parsers(sub, renderers: list[str], languages: list[str]) -> None:
                       default="text", help="text: a verdict matrix and the diagnostics; json: one object with "
                                            "results and diagnostics; sarif / github: the diagnostics")
     test.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    test.add_argument("--events", type=Path, metavar="FILE",
+                      help="replay a recording instead of the samples: JSON lines (Sigma taxonomy, winlogbeat, "
+                           "Security-Datasets) or .evtx; shows which events each query returns")
     test.add_argument("--no-drift", action="store_true",
                       help="skip the events generated from the Sigma form (DAC514); run the samples only")
 
@@ -74,6 +78,8 @@ def cmd_test(args) -> int:
     paths = _package_paths(args, "test")
     if paths is None:
         return EXIT_USAGE
+    if args.events is not None:
+        return _replay(args, paths)
     report = run_tests(paths, args.lang, drift=not args.no_drift)
     if args.format == "json":
         output = report.as_json()
@@ -85,6 +91,28 @@ def cmd_test(args) -> int:
     if not _write_report(args, "test", output):
         return EXIT_USAGE
     return EXIT_PROBLEMS if report.failed() else EXIT_OK
+
+
+def _replay(args, paths: list[Path]) -> int:
+    from dataclasses import asdict
+
+    from tooling.cli import EXIT_OK, EXIT_USAGE, _write_report
+    from tooling.diagnostics.render import printable
+    from tooling.recordings import RecordingError, read_recording
+    from tooling.testing import render_replay, replay
+
+    try:
+        recording = read_recording(args.events)
+    except RecordingError as exc:
+        print(f"dac test: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    results = replay(recording.events, paths, args.lang)
+    if args.format == "json":
+        output = json.dumps({"recording": str(args.events), "events": len(recording.events),
+                             "results": [asdict(r) for r in results]}, indent=2)
+    else:
+        output = render_replay(results, len(recording.events))
+    return EXIT_OK if _write_report(args, "test", output) else EXIT_USAGE
 
 
 def cmd_platforms(args) -> int:

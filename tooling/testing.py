@@ -99,3 +99,72 @@ def render_matrix(report: TestReport) -> str:
     lines.append(f"{report.files} package(s), {total} verdicts: {agreed} agree, {len(report.disagreements)} "
                  f"disagree, {unevaluated} not evaluated")
     return "\n".join(lines)
+
+
+# --- replaying a recording (`dac test --events FILE`) --------------------------------------
+
+@dataclass(frozen=True)
+class ReplayResult:
+    package: str
+    language: str  # a language key, or "sigma"
+    matched: tuple[int, ...]  # indexes into the recording's events
+    ok: bool
+    reason: str | None = None
+    rendered: int = 0  # how many of the recording's events this platform has a form for
+
+
+def replay(recording_events: list[dict], paths: list[Path], keys: list[str] | None = None) -> list[ReplayResult]:
+    """Which recorded events each package's Sigma form and queries return, each query run once
+    over all the events its platform has a form for (so aggregations and sequences work)."""
+    from tooling.checks.queries import queries_to_parse
+    from tooling.checks.verdicts import logsource_of
+    from tooling.languages import get_language
+    from tooling.platforms import classify, render
+    from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
+
+    root = find_detections_root(paths)
+    local = load_local(find_local_file(root))
+    results: list[ReplayResult] = []
+    for path in iter_package_files(paths):
+        try:
+            package = load_package(path)
+        except LoadError:
+            continue
+        package_id = package.id or path.stem
+        logsource = logsource_of(package)
+        sigma = package.data.get("sigma")
+        try:
+            compiled = SigmaDetection.parse(sigma.get("detection") if isinstance(sigma, dict) else None)
+            matched = tuple(i for i, event in enumerate(recording_events) if compiled.matches(event))
+            results.append(ReplayResult(package_id, SIGMA, matched, True, rendered=len(recording_events)))
+        except (InvalidDetection, UnsupportedDetection, SlowMatch) as exc:
+            results.append(ReplayResult(package_id, SIGMA, (), False, str(exc)))
+        for key, text in queries_to_parse(package, keys or list(LANGUAGES)):
+            origin, events = [], []
+            for index, event in enumerate(recording_events):
+                kind = classify(event, logsource)
+                rendering = render(key, event, logsource, index=index, kind=kind) if kind else None
+                if rendering is not None:
+                    origin.append(index)
+                    events.append(rendering.event)
+            evaluation = get_language(key).evaluate(text, events, local.context(key))
+            results.append(ReplayResult(package_id, key, tuple(origin[i] for i in evaluation.matched),
+                                        evaluation.ok, evaluation.reason, len(events)))
+    return results
+
+
+def render_replay(results: list[ReplayResult], events: int) -> str:
+    lines = []
+    package = None
+    for result in results:
+        if result.package != package:
+            package = result.package
+            lines.append(package)
+        if not result.ok:
+            shown = f"not evaluated: {result.reason}"
+        else:
+            listed = ", ".join(map(str, result.matched[:20])) + (" ..." if len(result.matched) > 20 else "")
+            shown = f"{len(result.matched)} of {result.rendered} events" + (f": {listed}" if listed else "")
+        lines.append(f"  {result.language:9s} {shown}")
+    lines.append(f"{events} recorded events; event numbers count from 0 in the recording's order")
+    return "\n".join(lines)
