@@ -481,3 +481,10 @@ def test_deeply_nested_event_value_is_bounded():
 def test_bad_events_are_reported():
     assert not SUMO.evaluate("*", "not a list").ok
     assert not SUMO.evaluate("*", [{"_raw": "a", "X": "1", "x": "2"}]).ok
+
+
+def test_a_placeholder_as_a_metadata_value_is_not_evaluated():
+    # Sumo dashboards fill {{var}} in at run time (Sumo: "Dashboard template variables"); offline its
+    # value is unknown, so `_sourceCategory={{logsrc}}` gets no verdict rather than "matches nothing".
+    ev = get_language("sumo").evaluate('_sourceCategory={{logsrc}} "sc.exe"', [{"_raw": "sc.exe", "_sourceCategory": "x"}])
+    assert not ev.ok and "placeholder" in ev.reason and ev.reason.startswith("1:17")

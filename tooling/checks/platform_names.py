@@ -71,7 +71,7 @@ def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Ite
                              ref.line, ref.column)
         elif ref.kind == "value" and ref.value is not None:
             allowed = _enumeration(schema, ref.tables, ref.name)
-            if allowed and ref.value not in allowed and _literal_value(ref.value):
+            if allowed and _literal_value(ref.value) and not _allowed(ref, allowed):
                 close = difflib.get_close_matches(ref.value, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(list(allowed)[:8])}"
                 yield Diagnostic("DAC482", f"{name}: {ref.name} is never {ref.value!r}{hint}", ref.line, ref.column)
@@ -148,6 +148,21 @@ def _enumeration(schema: PlatformSchema, tables: tuple[str, ...], name: str) -> 
         elif name in table.fields or name in schema.common_fields:
             return ()
     return tuple(dict.fromkeys(values))
+
+
+# Operators that compare a whole value (the rest, such as has, contains or startswith, test a part).
+_WHOLE = {None, "=", "==", "!=", "<>", ":", "in", "!in", "not in", "IN", "NOT IN"}
+_WHOLE_NOCASE = {"=~", "!~", "in~", "!in~", "ILIKE", "like~", ":~", "nocase"}
+
+
+def _allowed(ref: Reference, allowed: tuple[str, ...]) -> bool:
+    """Whether the compared value can be one of the enumeration's (operators that test a part of
+    the value are not checked)."""
+    if ref.operator in _WHOLE_NOCASE:
+        return ref.value.lower() in {value.lower() for value in allowed}
+    if ref.operator not in _WHOLE:
+        return True
+    return ref.value in allowed
 
 
 def _literal_value(value: str) -> bool:

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
 from tooling.checks.content import has_placeholder
-from tooling.checks.queries import queries_to_parse
-from tooling.diagnostics import Diagnostic
+from tooling.checks.queries import queries_to_parse, query_digest
+from tooling.diagnostics import Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
 from tooling.languages.evaluation import EvaluationContext
 from tooling.package import Package
@@ -248,9 +248,14 @@ def use_local(local: LocalPlatforms) -> None:
     _local = local
 
 
+def _has_errors(diagnostics) -> bool:
+    return any(d.severity == Severity.ERROR for d in diagnostics)
+
+
 def check_verdicts(package: Package) -> Iterator[Diagnostic]:
-    """DAC510-DAC513 for each query, reusing a query's verdicts while it, the samples and the
-    local additions are unchanged (the tooling's fingerprint keys the whole cache)."""
+    """DAC510-DAC513 for each query without errors (check_queries runs first), reusing a query's
+    verdicts while it, the samples and the local additions are unchanged (the tooling's
+    fingerprint keys the whole cache)."""
     if not runnable(package):
         return
     samples = package_samples(package)
@@ -260,6 +265,8 @@ def check_verdicts(package: Package) -> Iterator[Diagnostic]:
     package_id = package.id or package.path.stem
     yield from unknown_kinds(package, samples, logsource)
     for key, text in queries_to_parse(package):
+        if _has_errors(package.query_results.get((key, query_digest(text)), ())):
+            continue  # a query with syntax, lint or platform errors: those come first
         context = _local.context(key)
         entry = (VERDICTS + key, verdicts_digest(key, text, samples, logsource, context))
         known = package.earlier_results.get(entry)

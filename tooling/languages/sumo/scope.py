@@ -223,14 +223,15 @@ def compile_scope(node: Any) -> ScopeTest:
         return compile_scope(node.children[0])
     if kind == "keyword":
         token = node.children[0]
-        if token.type == "PLACEHOLDER":
+        if token.type == "PLACEHOLDER" or "{{" in str(token):
             raise NotEvaluated.at(token, "a {{placeholder}} (its value is not known offline)")
         return _keyword(node, False)
     if kind == "phrase":
         return _keyword(node, True)
     if kind == "field_search":
         for child in node.children:
-            if isinstance(child, Token) and child.type == "PLACEHOLDER":
+            # the lexer reads `_sourceCategory={{var}}` as a plain scope word: check the text too
+            if isinstance(child, Token) and (child.type == "PLACEHOLDER" or "{{" in str(child)):
                 raise NotEvaluated.at(child, "a {{placeholder}} (its value is not known offline)")
         return _field_search(node)
     if kind == "scope_negation":
