@@ -191,3 +191,17 @@ def test_a_drift_suppressed_with_a_reason_is_not_reported(tmp_path, scripted_kql
     target.write_text(target.read_text() + "suppressions:\n  - code: DAC514\n    reason: the platform compares "
                       "case-sensitively and the team accepts it\n", encoding="utf-8")
     assert not [d for d in run_tests([target], ["kql"]).diagnostics if d.code in ("DAC514", "DAC116")]
+
+
+def test_a_second_dac_test_reuses_an_unchanged_package_and_rechecks_a_changed_one(tmp_path):
+    from tooling.testing import TestCache
+
+    target = _package(tmp_path, 'where ProcessCommandLine has "stop"')
+    first = run_tests([target], ["kql"], drift=False, cache=TestCache(tmp_path / "cache"))
+    again = TestCache(tmp_path / "cache")
+    second = run_tests([target], ["kql"], drift=False, cache=again)
+    assert again.hits == 1 and second.results == first.results and second.diagnostics == first.diagnostics
+    target.write_text(target.read_text().replace('has "stop"', 'has "halt"'), encoding="utf-8")
+    changed = TestCache(tmp_path / "cache")
+    third = run_tests([target], ["kql"], drift=False, cache=changed)
+    assert changed.hits == 0 and [d.code for d in third.diagnostics if d.code.startswith("DAC51")] == ["DAC510"]

@@ -123,9 +123,15 @@ class ValidationCache:
         if self._pruned or self.root is None or self.folder is None:
             return
         self._pruned = True
-        for sibling in _fingerprint_folders(self.root):
-            if sibling.name != self.folder.name:
-                remove_entries(sibling, SUFFIX)
+        prune_other_fingerprints(self.root, self.folder.name)
+
+
+def prune_other_fingerprints(root: Path, keep: str) -> None:
+    """Remove the entries of other tooling fingerprints under `root`: only dac's own entry files,
+    in folders named as dac names them, never following a link."""
+    for sibling in _fingerprint_folders(root):
+        if sibling.name != keep:
+            remove_entries(sibling, SUFFIX)
 
 
 def _fingerprint_folders(root: Path) -> list[Path]:

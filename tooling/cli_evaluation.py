@@ -52,6 +52,9 @@ def add_parsers(sub, renderers: list[str], languages: list[str]) -> None:
     test.add_argument("--events", type=Path, metavar="FILE",
                       help="replay a recording instead of the samples: JSON lines (Sigma taxonomy, winlogbeat, "
                            "Security-Datasets) or .evtx; shows which events each query returns")
+    test.add_argument("--no-cache", action="store_true",
+                      help="run everything afresh instead of reusing an unchanged package's results "
+                           "(kept in ~/.cache/dac/test)")
     test.add_argument("--no-drift", action="store_true",
                       help="skip the events generated from the Sigma form (DAC514); run the samples only")
 
@@ -80,7 +83,9 @@ def cmd_test(args) -> int:
         return EXIT_USAGE
     if args.events is not None:
         return _replay(args, paths)
-    report = run_tests(paths, args.lang, drift=not args.no_drift)
+    from tooling.testing import TestCache
+
+    report = run_tests(paths, args.lang, drift=not args.no_drift, cache=None if args.no_cache else TestCache())
     if args.format == "json":
         output = report.as_json()
     elif args.format == "text":

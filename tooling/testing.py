@@ -8,6 +8,7 @@ Data flows one way: files -> packages -> verdicts -> report -> a renderer. Nothi
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,29 +44,100 @@ class TestReport:
                            "diagnostics": json.loads(render_json(self.diagnostics, self.files))}, indent=2)
 
 
-def run_tests(paths: list[Path], keys: list[str] | None = None, drift: bool = True) -> TestReport:
+def run_tests(paths: list[Path], keys: list[str] | None = None, drift: bool = True,
+              cache: "TestCache | None" = None) -> TestReport:
     """Run the samples of every package under `paths` through the languages in `keys` (default:
     all seven) and the Sigma form; with `drift`, also the events generated from the Sigma form
-    (DAC514)."""
+    (DAC514). With a `cache`, an unchanged package's results are reused."""
     files = list(iter_package_files(paths))
     root = find_detections_root(paths)
     local = load_local(find_local_file(root))
     report = TestReport(len(files), diagnostics=list(local.diagnostics))
+    options = json.dumps([sorted(keys or LANGUAGES), drift, local.digest])
     for path in files:
-        try:
-            package = load_package(path)
-        except LoadError as exc:
-            report.diagnostics.append(exc.diagnostic.at(path=str(path)))
-            continue
-        results, diagnostics = package_verdicts(package, keys, local)
-        diagnostics = [*diagnostics, *check_samples(package)]
-        if drift:
-            diagnostics.extend(check_drift(package, keys, local))
+        found = cache.get(path, options) if cache is not None else None
+        if found is None:
+            found = _test_file(path, keys, drift, local)
+            if cache is not None:
+                cache.put(path, options, found)
+        results, diagnostics = found
         report.results.extend(results)
-        shown = [d.at(path=package.display_path) for d in diagnostics]
-        report.diagnostics.extend(apply_suppressions(package, shown, report_unused=False))
+        report.diagnostics.extend(diagnostics)
     report.diagnostics.sort(key=Diagnostic.sort_key)
     return report
+
+
+def _test_file(path: Path, keys: list[str] | None, drift: bool, local) -> tuple[list[SampleResult], list[Diagnostic]]:
+    try:
+        package = load_package(path)
+    except LoadError as exc:
+        return [], [exc.diagnostic.at(path=str(path))]
+    results, diagnostics = package_verdicts(package, keys, local)
+    diagnostics = [*diagnostics, *check_samples(package)]
+    if drift:
+        diagnostics.extend(check_drift(package, keys, local))
+    shown = [d.at(path=package.display_path) for d in diagnostics]
+    return results, list(apply_suppressions(package, shown, report_unused=False))
+
+
+class TestCache:
+    """`dac test`'s results per package file, kept like the validation cache (tooling/cache.py):
+    in the user's private cache folder, plain JSON, for the tooling's fingerprint, keyed by the
+    file's content and the run's options."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, root: Path | None = None):
+        from tooling.cache import fingerprint
+        from tooling.user_cache import private_folder
+
+        self.root = private_folder("test") if root is None else private_folder(root=root)
+        self.folder = private_folder(fingerprint(), root=self.root) if self.root else None
+        self.hits = 0
+        self._pruned = False
+
+    def _entry(self, path: Path, options: str) -> Path | None:
+        from tooling.package import read_package_bytes
+
+        if self.folder is None:
+            return None
+        try:
+            content = read_package_bytes(path)
+        except (LoadError, OSError):
+            return None
+        key = hashlib.sha256(f"{Path.cwd()}\0{path.resolve()}\0{options}\0".encode() + content).hexdigest()
+        return self.folder / f"{key}.json"
+
+    def get(self, path: Path, options: str) -> tuple[list[SampleResult], list[Diagnostic]] | None:
+        from tooling.user_cache import read_private
+
+        entry = self._entry(path, options)
+        data = read_private(entry) if entry is not None else None
+        if data is None:
+            return None
+        try:
+            stored = json.loads(data)
+            found = ([SampleResult(**r) for r in stored["results"]], [Diagnostic(*d) for d in stored["diagnostics"]])
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return None
+        self.hits += 1
+        return found
+
+    def put(self, path: Path, options: str, found: tuple[list[SampleResult], list[Diagnostic]]) -> None:
+        from tooling.cache import prune_other_fingerprints
+        from tooling.user_cache import write_private
+
+        entry = self._entry(path, options)
+        if entry is None:
+            return
+        if not self._pruned and self.root is not None:
+            self._pruned = True
+            prune_other_fingerprints(self.root, entry.parent.name)
+        results, diagnostics = found
+        payload = {"results": [r.as_json() for r in results],
+                   "diagnostics": [[d.code, d.message, d.line, d.column, d.path, d.end_line, d.end_column]
+                                   for d in diagnostics]}
+        write_private(entry, json.dumps(payload, ensure_ascii=False).encode())
 
 
 MARKS = {True: "✓", False: "✗", None: "·"}
