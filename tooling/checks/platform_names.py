@@ -50,7 +50,7 @@ def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Ite
     extra_fields = _local.fields(key)
     known_tables = set(schema.tables) | set(custom)
     for ref in references:
-        if ref.kind == "table" and not _table_known(ref.name, known_tables):
+        if ref.kind == "table" and not _table_known(ref.name, known_tables) and not schema.open_tables:
             hint = _suggest(ref.name, known_tables, schema.aliases)
             yield Diagnostic("DAC480", f"{name}: {LANGUAGES[key].platform} has no table {ref.name!r}{hint}",
                              ref.line, ref.column)

@@ -35,7 +35,8 @@ Data files (each names its sources and a date):
                              "enums": {"<field>": [values]}, "products": ["xdr", "sentinel"]}},
        "common_fields": {"<field>": "<type>"},     # every table has them
        "aliases": {"CommandLine": "ProcessCommandLine"},     # for "did you mean"
-       "refused_types": {"text": "Elasticsearch EQL cannot compare text fields"}}
+       "refused_types": {"text": "Elasticsearch EQL cannot compare text fields"},
+       "open_tables": false}    # true: table names are the deployment's own (Sumo source categories)
 
   Types: string (keyword), text, number, bool, datetime, dynamic, array, ip.
 """
@@ -85,6 +86,9 @@ class PlatformSchema:
     sources: tuple = ()
     # type -> why a query cannot use a field of that type (e.g. EQL: "text" fields are refused)
     refused_types: Mapping[str, str] = field(default_factory=dict)
+    # True where table names are the deployment's own (Sumo source categories): an unknown one is
+    # not an error, and fields under it are not checked
+    open_tables: bool = False
 
     def fields_of(self, table: str | None) -> Mapping[str, str] | None:
         """The fields a table has (common fields included), or None when the table is unknown."""
@@ -240,7 +244,8 @@ def platform_schema(key: str) -> PlatformSchema:
                           tuple(spec.get("products", ())))
               for name, spec in data.get("tables", {}).items()}
     return PlatformSchema(key, tables, dict(data.get("common_fields", {})), dict(data.get("aliases", {})),
-                          tuple(data.get("sources", ())), dict(data.get("refused_types", {})))
+                          tuple(data.get("sources", ())), dict(data.get("refused_types", {})),
+                          bool(data.get("open_tables", False)))
 
 
 def has_platform_data(key: str, name: str = "render.json") -> bool:
