@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import regex
 from pygments.lexer import RegexLexer, bygroups
 from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Text
 
@@ -169,13 +170,8 @@ class _LinearLexer(RegexLexer):
                     continue
                 found = match(text, pos)
                 if found is None:
-                    if delimited is True:
-                        skip_until[index] = length
-                    elif delimited is False:
-                        end = text.find("\n", pos)
-                        skip_until[index] = length if end < 0 else end
-                    elif delimited is not None:  # a leading run: no later start in it can match
-                        skip_until[index] = delimited(text, pos).end()
+                    if delimited is not None:
+                        skip_until[index] = _unclosed_until(delimited, text, pos)
                     continue
                 if type(action) is type(Text):  # a token type
                     yield pos, action, found.group()
@@ -193,19 +189,43 @@ _NEGATED_CLASS = re.compile(r"\[\^((?:\\.|[^\]])*)\]")
 
 
 def _delimited(pattern: str, action) -> Any:
-    """How far a failure of the rule at one position also holds: True to the end of the text
-    (a delimited token that can span lines), False to the end of the line (one that cannot), a
-    match function giving the end of a leading `[...]*` run (Sumo's `a.b{{x}}` placeholders), or
-    None (not remembered)."""
+    """For a rule whose failure can be remembered, (how far, first characters, partial matcher);
+    else None. How far: True to the end of the text (a delimited token that can span lines),
+    False to the end of the line (one that cannot), or a match function giving the end of a
+    leading `[...]*` run (Sumo's `a.b{{x}}` placeholders)."""
     bare = re.sub(r"^\(\?[a-z]*:", "", pattern)
     run = _LEADING_RUN.match(bare)
     if run:
-        return re.compile(run.group(1) + "*", re.IGNORECASE if pattern.startswith("(?i") else 0).match
+        return re.compile(run.group(1) + "*", re.IGNORECASE if pattern.startswith("(?i") else 0).match, None, None
     quoted = bare.startswith(('"', "'", "`"))  # quoted names, macros: delimited whatever their colour
     if not (quoted or action in Comment or action in String) or bare.startswith(("\\d", "datetime")):
         return None
-    return ("[\\s\\S]" in pattern or "(?s" in pattern
-            or any("\\n" not in body and "\n" not in body for body in _NEGATED_CLASS.findall(pattern)))
+    try:
+        partial = regex.compile(pattern)
+    except (regex.error, ValueError):
+        return None
+    # The characters a token can start with: only a failure that began one is remembered.
+    starts = frozenset(c for c in map(chr, range(32, 127)) if partial.match(c, partial=True))
+    spans_lines = ("[\\s\\S]" in pattern or "(?s" in pattern
+                   or any("\\n" not in body and "\n" not in body for body in _NEGATED_CLASS.findall(pattern)))
+    return spans_lines, starts, partial
+
+
+def _unclosed_until(delimited: tuple, text: str, pos: int) -> int:
+    """Where a rule that failed at `pos` can match again (`pos` itself when it may at once): a
+    token begun at `pos` and still open at the end of the line (or text) is open from any later
+    start before it too, for the same end is missing."""
+    spans_lines, starts, partial = delimited
+    if starts is None:  # a leading run: no later start in it can match
+        return spans_lines(text, pos).end()
+    if text[pos] not in starts:
+        return pos
+    line_end = text.find("\n", pos)
+    for end in (len(text) if line_end < 0 else line_end, len(text) if spans_lines else -1):
+        found = partial.match(text, pos, end, partial=True) if end > pos else None
+        if found is not None and found.partial:
+            return end
+    return pos
 
 
 def _make_lexer(key: str, class_name: str, name: str, aliases: list[str], filenames: list[str]) -> type:
@@ -216,9 +236,9 @@ def _make_lexer(key: str, class_name: str, name: str, aliases: list[str], filena
     comment_and_string = [(r, t) for r, t in tokens.patterns if t in (Comment,) or t in String]
     other = [(r, t) for r, t in tokens.patterns if (r, t) not in comment_and_string]
     rules += comment_and_string or _GENERIC[:2]
-    for regex in (_words_regex(tokens.keywords, False), _words_regex(tokens.keywords_ci, True)):
-        if regex:
-            rules.append((regex, Keyword))
+    for words in (_words_regex(tokens.keywords, False), _words_regex(tokens.keywords_ci, True)):
+        if words:
+            rules.append((words, Keyword))
     rules += other + _GENERIC[2:]
     rules += [
         # A function name is one name (LogScale's have one `:`, as in `text:contains`); a name
