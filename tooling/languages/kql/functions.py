@@ -7,6 +7,7 @@ learn.microsoft.com/kusto/query/<name>-function; notes below where a choice was 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -358,7 +359,62 @@ def _array_index_of(array, value):
     return next((i for i, item in enumerate(array) if V.equal(item, value) is True), -1)
 
 
+# ipv4-is-in-range-function: "true: If the long representation of the first IPv4 string argument is
+# in range of the second IPv4 string argument. false: Otherwise. null: If conversion for one of
+# the two IPv4 strings wasn't successful." A range is IP-prefix (CIDR) notation, "a prefix
+# length between 0 and 32"; without a prefix it is the one address (the page's first example:
+# ipv4_is_in_range("192.168.1.1", "192.168.1.1") is true). ipv4-is-in-any-range-function: true
+# if the address is in any of the ranges (strings, or one dynamic array of them).
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:/(\d{1,2}))?")
+
+
+def _ipv4(text, is_range: bool):
+    """(address as a number, prefix length), or None where Kusto's conversion fails. Forms whose
+    conversion the pages do not settle (leading zeros, spaces, an address with a prefix) are not
+    evaluated."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise NotEvaluated("an IPv4 function of a value that is not a string")
+    found = _IPV4.fullmatch(text)
+    if found is None:
+        if text == "" or ":" in text or not any(c.isdigit() for c in text):
+            return None  # empty, IPv6, or no address at all: the conversion cannot succeed
+        raise NotEvaluated(f"an IPv4 text in a form the documentation does not settle ({text[:40]!r})")
+    octets = [int(part) for part in found.groups()[:4]]
+    if any(len(part) > 1 and part.startswith("0") for part in found.groups()[:4]):
+        raise NotEvaluated(f"an IPv4 text with leading zeros ({text[:40]!r}: octal or decimal is not documented)")
+    if found.group(5) is not None and not is_range:
+        raise NotEvaluated("an IPv4 address with a prefix where an address is expected")
+    prefix = 32 if found.group(5) is None else int(found.group(5))
+    if any(octet > 255 for octet in octets) or prefix > 32:
+        return None
+    return (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3], prefix
+
+
+def _ipv4_is_in_range(address, cidr):
+    parsed, network = _ipv4(address, False), _ipv4(cidr, True)
+    if parsed is None or network is None:
+        return None
+    mask = (0xFFFFFFFF << (32 - network[1])) & 0xFFFFFFFF
+    return (parsed[0] & mask) == (network[0] & mask)
+
+
+def _ipv4_is_in_any_range(address, *ranges):
+    if len(ranges) == 1 and isinstance(ranges[0], list):
+        ranges = tuple(ranges[0])
+    if _ipv4(address, False) is None:
+        return None
+    results = [_ipv4_is_in_range(address, cidr) for cidr in ranges]
+    if any(result is None for result in results):
+        # one of several ranges does not convert: null, or true when another range holds the
+        # address? The page does not say.
+        raise NotEvaluated("ipv4_is_in_any_range() with a range that does not convert (not documented)")
+    return any(results)
+
+
 PLAIN: dict[str, tuple[Impl, int, int]] = {  # name -> (function, least, most arguments)
+    "ipv4_is_in_range": (_ipv4_is_in_range, 2, 2), "ipv4_is_in_any_range": (_ipv4_is_in_any_range, 2, 64),
     "tolower": (lambda s: V.to_text(s).lower(), 1, 1), "toupper": (lambda s: V.to_text(s).upper(), 1, 1),
     "strlen": (lambda s: len(V.to_text(s)), 1, 1), "strcat": (_strcat, 1, 64),
     "strcat_delim": (lambda d, *v: V.to_text(d).join(V.to_text(x) for x in v), 2, 65),

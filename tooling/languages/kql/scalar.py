@@ -227,11 +227,24 @@ def _paren(node: Tree, scope: Scope) -> Fn:
 def _logic(node: Tree, scope: Scope) -> Fn:
     # logical-operators: `and` is true only if both operands are true, `or` if either is;
     # bool(null) and true -> false, bool(null) or true -> true. Short-circuit: the other operand
-    # cannot change the result.
-    left, right = (compile_expr(c, scope) for c in node.children)
+    # cannot change the result. A chain `a or b or c ...` (pySigma writes hundreds of terms) is
+    # one tree level per operator: flattened here, so its length costs no recursion depth.
+    operands = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Tree) and current.data == node.data:
+            pending.extend(reversed(current.children))  # left to right, as written
+        else:
+            operands.append(compile_expr(current, scope))
+    if len(operands) == 2:
+        left, right = operands
+        if node.data == "and_":
+            return lambda row, env: left(row, env) is True and right(row, env) is True
+        return lambda row, env: left(row, env) is True or right(row, env) is True
     if node.data == "and_":
-        return lambda row, env: left(row, env) is True and right(row, env) is True
-    return lambda row, env: left(row, env) is True or right(row, env) is True
+        return lambda row, env: all(operand(row, env) is True for operand in operands)
+    return lambda row, env: any(operand(row, env) is True for operand in operands)
 
 
 def _neg(node: Tree, scope: Scope) -> Fn:
