@@ -134,6 +134,13 @@ FIELD_CASES = [
     pytest.param({"CommandLine|windash|contains": " -enc "}, {"CommandLine": "ps +enc AA"}, False,
                  id="windash-other-char"),
     pytest.param({"CommandLine|contains": " -enc "}, {"CommandLine": "ps /enc AA"}, False, id="no-windash-no-slash"),
+    # pySigma's windash: only a word-initial `-` or `/` is expanded, a slash as much as a dash
+    pytest.param({"CommandLine|windash|contains": " /c "}, {"CommandLine": "cmd -c dir"}, True,
+                 id="windash-slash-becomes-dash"),
+    pytest.param({"CommandLine|windash|contains": "Set-MpPreference"}, {"CommandLine": "Set/MpPreference"}, False,
+                 id="windash-inner-dash-stays"),
+    pytest.param({"CommandLine|windash|contains": "a-b -x"}, {"CommandLine": "a-b /x"}, True,
+                 id="windash-only-the-word-initial-one"),
     # regular expressions: searched, case-sensitive unless `i`
     pytest.param({"CommandLine|re": "net\\s+user"}, {"CommandLine": "cmd /c net   user"}, True, id="re-search"),
     pytest.param({"CommandLine|re": "net\\s+user"}, {"CommandLine": "NET USER"}, False, id="re-case-sensitive"),
@@ -195,6 +202,11 @@ KEYWORD_CASES = [
                  {"Image": "C:\\b.exe", "CommandLine": "good"}, False, id="maps-neither"),
     pytest.param([{"Image": "a", "User": "b"}, "zzz"], {"Image": "a", "User": "c"}, False, id="map-is-and"),
     pytest.param([{"Image": "a", "User": "b"}, "zzz"], {"Image": "a", "User": "zzz!"}, True, id="map-or-keyword"),
+    # a keyword list with `|all` (Sigma specification, keywords): every keyword must be found
+    pytest.param({"|all": ["invoke", "katz"]}, {"CommandLine": "invoke-mimikatz"}, True, id="keywords-all-found"),
+    pytest.param({"|all": ["invoke", "katz"]}, {"CommandLine": "invoke-mimidogz"}, False,
+                 id="keywords-all-one-missing"),
+    pytest.param({"|all": ["invoke", "katz"]}, {"A": "invoke", "B": "katz"}, True, id="keywords-all-in-two-fields"),
 ]
 
 
@@ -251,6 +263,11 @@ QUANTIFIER_CASES = [
     pytest.param("ALL OF sel_* and not _filter", {"x": "1", "y": "1", "f": "1"}, False, id="quantifier-and-not"),
     pytest.param("1 of sel_* and not 1 of _*", {"x": "1"}, True, id="two-quantifiers"),
     pytest.param("1 of sel_x", {"x": "1"}, True, id="one-of-exact-name"),
+    # Sigma specification (conditions): `_`-prefixed identifiers are left out of `them` and of
+    # patterns such as `*`, as pySigma does, unless the pattern itself starts with `_`
+    pytest.param("1 of *", {"f": "1"}, False, id="star-leaves-out-underscore"),
+    pytest.param("1 of *", {"x": "1"}, True, id="star-takes-the-others"),
+    pytest.param("all of *", {"x": "1", "y": "1", "o": "1"}, True, id="all-of-star-without-helper"),
 ]
 
 

@@ -211,6 +211,12 @@ def _field_condition(key: Any, value: Any, where: str) -> Test:
     field, *modifiers = key.split("|")
     where = f"{where}, field '{key}'"
     if not field:
+        if modifiers == ["all"]:  # a keyword list that must all be found (`'|all': [a, b]`)
+            keywords = value if isinstance(value, list) else [value]
+            if not keywords:
+                raise InvalidDetection(f"{where}: the list of keywords is empty")
+            tests = [_keyword(item, where) for item in keywords]
+            return lambda event: all(test(event) for test in tests)
         if modifiers:
             raise UnsupportedDetection(f"keyword modifiers ('{key}')", where)
         raise InvalidDetection(f"{where}: the field name is empty")
@@ -358,11 +364,21 @@ def _wildcards(value: str, contains: bool = False, startswith: bool = False, end
         elif char == "?":
             parts.append(".")
         else:
-            parts.append(_DASHES if windash and char == "-" else re.escape(char))
+            parts.append(_DASHES if windash and _word_initial_dash(value, i) else re.escape(char))
         i += 1
     if (contains or startswith) and (not parts or parts[-1] != ".*"):
         parts.append(".*")
     return regex.compile("".join(parts), regex.DOTALL | (0 if cased else regex.IGNORECASE))
+
+
+def _word_initial_dash(value: str, index: int) -> bool:
+    """windash expands a `-` or `/` that starts a word (not after a word character, before one),
+    as pySigma's windash modifier does: `-enc` and `/c`, not the dash inside `Set-MpPreference`."""
+    if value[index] not in "-/":
+        return False
+    before = value[index - 1] if index else ""
+    after = value[index + 1] if index + 1 < len(value) else ""
+    return not (before.isalnum() or before == "_") and (after.isalnum() or after == "_")
 
 
 # --- condition -----------------------------------------------------------------------------------
@@ -468,7 +484,9 @@ class _ConditionParser:
         if token.lower() == "them":  # identifiers starting with `_` are helpers, left out of `them`
             names = [name for name in self.names if not name.startswith("_")]
         elif token and token not in "()" and token.lower() not in _KEYWORDS:
-            names = [name for name in self.names if _glob_match(token, name)]
+            # `_` helpers are left out of patterns too (`1 of *`), unless the pattern names them
+            names = [name for name in self.names if _glob_match(token, name)
+                     and (not name.startswith("_") or token.startswith("_"))]
         else:
             self.fail("expected a pattern or 'them' after 'of'" + (f", found {token!r}" if token else ""), offset)
         if not names:
