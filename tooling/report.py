@@ -17,9 +17,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from tooling.checks.verdicts import data_verdicts, proven_languages
 from tooling.diagnostics import Diagnostic, Severity
 from tooling.languages import LANGUAGES
 from tooling.package import MAX_FILE_BYTES, LoadError, load_package
+from tooling.platforms.local import LocalPlatforms, find_local_file, load_local
 from tooling.validate import validate
 
 DETECTIONS = "detections"
@@ -42,6 +44,7 @@ class Side:
     label: str
     files: dict[str, Path] = field(default_factory=dict)
     diagnostics: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    local: LocalPlatforms = field(default_factory=LocalPlatforms)  # that side's platforms.yml
 
     def findings(self, path: str) -> dict[Finding, Diagnostic]:
         return {(d.code, d.message): d for d in self.diagnostics.get(path, [])}
@@ -59,6 +62,8 @@ class PackageChange:
     introduced: list[Diagnostic] = field(default_factory=list)
     fixed: list[Diagnostic] = field(default_factory=list)
     unreadable: str | None = None  # why the head (or base) file could not be loaded
+    # (samples, languages whose query agrees with every sample) on each side, as `dac test` gives them
+    tests: tuple[tuple[int, list[str]], tuple[int, list[str]]] | None = None
 
 
 # -- git ---------------------------------------------------------------------------------------
@@ -146,7 +151,7 @@ def working_tree(root: Path) -> dict[str, Path]:
 
 def _validated(label: str, files: dict[str, Path], top: Path) -> Side:
     """Validate every file of one side; `top` is the folder that holds its detections/."""
-    side = Side(label, files)
+    side = Side(label, files, local=load_local(find_local_file(top / DETECTIONS)))
     if not files:
         return side
     by_file = {path.resolve(): repo_path for repo_path, path in files.items()}
@@ -202,12 +207,23 @@ def compare(base: Side, head: Side) -> list[PackageChange]:
                     change.fields.append((name, _value(old.get(name)), _value(new.get(name))))
             change.sections = [key for key in dict.fromkeys([*old, *new])
                                if key not in ("queries", *HEADLINE_FIELDS) and old.get(key) != new.get(key)]
+        if kind != "removed" and not change.unreadable:
+            change.tests = (_tested(old, base.local), _tested(new, head.local))
         old_findings, new_findings = base.findings(path), head.findings(path)
         if kind != "removed":  # a removed package's problems leave with it; nothing was fixed
             change.introduced = [d for key, d in new_findings.items() if key not in old_findings]
             change.fixed = [d for key, d in old_findings.items() if key not in new_findings]
         changes.append(change)
     return changes
+
+
+def _tested(data: dict, local: LocalPlatforms) -> tuple[int, list[str]]:
+    """(how many samples, which languages' queries agree with every one of them)."""
+    if not data:
+        return 0, []
+    results = data_verdicts(data, local)
+    samples = len({(r.test, r.sample) for r in results})
+    return samples, proven_languages(results)
 
 
 def _same_content(old: Path, new: Path) -> bool:
@@ -266,6 +282,8 @@ def _details(change: PackageChange) -> list[str]:
         out.append("- queries changed: " + ", ".join(f"`{language}`" for language in change.queries))
     if change.sections:
         out.append("- also changed: " + ", ".join(f"`{md(s)}`" for s in change.sections))
+    if change.tests is not None:
+        out.append(_tests_line(change.tests))
     if change.introduced:
         out.append("- diagnostics introduced:")
         out.extend(_diagnostic_line(d) for d in change.introduced)
@@ -277,6 +295,20 @@ def _details(change: PackageChange) -> list[str]:
         out += ["", f"<details><summary>{info.name} (<code>{language}</code>, {info.platform}) diff</summary>", "",
                 fence(diff, "diff"), "", "</details>"]
     return out
+
+
+def _tests_line(tests: tuple[tuple[int, list[str]], tuple[int, list[str]]]) -> str:
+    (old_samples, old_proven), (new_samples, new_proven) = tests
+    total = len(LANGUAGES)
+    line = (f"- tests: {old_samples} → **{new_samples}** samples; queries proven on samples: "
+            f"{len(old_proven)}/{total} → **{len(new_proven)}/{total}**")
+    gained = [k for k in new_proven if k not in old_proven]
+    lost = [k for k in old_proven if k not in new_proven]
+    if gained:
+        line += " (now proven: " + ", ".join(f"`{k}`" for k in gained) + ")"
+    if lost:
+        line += " (**no longer proven: " + ", ".join(f"`{k}`" for k in lost) + "**)"
+    return line
 
 
 def render(changes: list[PackageChange], base_label: str, head_label: str) -> str:
