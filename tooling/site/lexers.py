@@ -159,21 +159,24 @@ class _LinearLexer(RegexLexer):
     def get_tokens_unprocessed(self, text, stack=("root",)):
         rules = type(self).__dict__.get("_linear_rules")
         if rules is None:
-            rules = [(match, action, _delimited(match.__self__.pattern, action))  # Pygments keeps `.match`
-                     for match, action, _new in self._tokens["root"]]
+            rules = []
+            for match, action, _new in self._tokens["root"]:
+                delimited = _delimited(match.__self__.pattern, action)  # Pygments keeps `.match`
+                starts = delimited[1] if delimited is not None and delimited[1] is not None else ANY
+                rules.append((match, type(action) is type(Text), action, delimited, starts))
             type(self)._linear_rules = rules
         skip_until = [0] * len(rules)  # per delimited rule: a position before which it cannot match
         pos, length = 0, len(text)
         while pos < length:
-            for index, (match, action, delimited) in enumerate(rules):
+            for index, (match, is_token, action, delimited, starts) in enumerate(rules):
                 if delimited is not None and pos < skip_until[index]:
                     continue
                 found = match(text, pos)
                 if found is None:
-                    if delimited is not None:
+                    if delimited is not None and text[pos] in starts:
                         skip_until[index] = _unclosed_until(delimited, text, pos)
                     continue
-                if type(action) is type(Text):  # a token type
+                if is_token:
                     yield pos, action, found.group()
                 else:
                     yield from action(self, found)
@@ -184,6 +187,12 @@ class _LinearLexer(RegexLexer):
                 pos += 1
 
 
+class _Any:
+    def __contains__(self, _item) -> bool:
+        return True
+
+
+ANY = _Any()  # the first characters of a rule remembered by its leading run: any
 _LEADING_RUN = re.compile(r"(\[(?:\\.|[^\]])*\])\*(?=\(\?:)")
 _NEGATED_CLASS = re.compile(r"\[\^((?:\\.|[^\]])*)\]")
 
@@ -218,8 +227,6 @@ def _unclosed_until(delimited: tuple, text: str, pos: int) -> int:
     spans_lines, starts, partial = delimited
     if starts is None:  # a leading run: no later start in it can match
         return spans_lines(text, pos).end()
-    if text[pos] not in starts:
-        return pos
     line_end = text.find("\n", pos)
     for end in (len(text) if line_end < 0 else line_end, len(text) if spans_lines else -1):
         found = partial.match(text, pos, end, partial=True) if end > pos else None
