@@ -280,43 +280,6 @@ _ENTRIES = [
          "queries:\n  sumo: |\n    _sourceCategory=windows/sysmon \"sc stop\"",
          "Replace the placeholder with the real value, or suppress with a reason if your "
          "deployment tooling substitutes it."),
-    Code("DAC480", "unknown-table", E, "A query names a table (index, event type) its platform does not have.",
-         "The query parses, but the platform rejects it or searches nothing: a Sentinel table in a Defender "
-         "XDR query, a misspelt table, an event type the product never logs.",
-         "queries:\n  kql: |\n    DeviceProcessEvent | where FileName =~ \"sc.exe\"",
-         "queries:\n  kql: |\n    DeviceProcessEvents | where FileName =~ \"sc.exe\"",
-         "Use the table the message suggests, or declare a custom table in `platforms.yml` (`tables`). "
-         "`dac platforms show KEY` lists the known tables."),
-    Code("DAC481", "unknown-field", E, "A query names a field that the tables it reads do not have.",
-         "A filter on a field that does not exist never matches (or fails the query): the detection is blind "
-         "while every parser is satisfied. The usual cause is a name from another platform's schema.",
-         "queries:\n  kql: |\n    DeviceProcessEvents | where CommandLine has \"stop\"",
-         "queries:\n  kql: |\n    DeviceProcessEvents | where ProcessCommandLine has \"stop\"",
-         "Use the field the message suggests (`dac platforms show KEY TABLE` lists the fields), or declare "
-         "the deployment's own field in `platforms.yml` (`fields`, or a custom table's `fields`)."),
-    Code("DAC482", "value-outside-enumeration", E, "A query compares a field with a value the platform never "
-         "gives that field.",
-         "Fields such as Defender's ActionType, ECS event.type or UDM metadata.event_type take a fixed set of "
-         "values. A typo or a value from another product makes the comparison always false.",
-         "queries:\n  kql: |\n    DeviceRegistryEvents | where ActionType == \"RegistryValueSett\"",
-         "queries:\n  kql: |\n    DeviceRegistryEvents | where ActionType == \"RegistryValueSet\"",
-         "Use a value from the enumeration the message lists (`dac platforms show KEY TABLE`)."),
-    Code("DAC483", "field-type-refused", E, "A query uses a field in a way its type does not allow on the "
-         "platform.",
-         "Elasticsearch EQL refuses text fields (such as ECS `message`): the query fails to run at all.",
-         "queries:\n  eql: |\n    any where message : \"*access-list*\"",
-         "queries:\n  eql: |\n    network where cisco.asa.message_id == \"111008\"",
-         "Filter on a keyword field that holds the same information (the message names the type), or parse "
-         "the value into one at ingest."),
-    Code("DAC484", "tables-of-different-products", E, "A query reads tables that no single product has "
-         "together.",
-         "Microsoft Sentinel and Defender XDR advanced hunting share some tables but not all: a `union` of a "
-         "Sentinel-only table (Event, Syslog) with a Defender-only one fails in both products.",
-         "queries:\n  kql: |\n    union DeviceProcessEvents, Syslog",
-         "queries:\n  kql: |\n    DeviceProcessEvents   # and a separate Sentinel query over Syslog",
-         "Split the query per product, or use the tables both products have (the message names where each "
-         "table exists)."),
-    # --- DAC5xx: tests ---------------------------------------------------------------------
     Code("DAC501", "test-without-match", E, "A test has no sample event that should match.",
          "Without a positive sample nobody can show the detection fires on the behaviour.",
          "tests:\n  - name: Stop Defender\n    samples:\n      match: []",
@@ -390,55 +353,6 @@ _ENTRIES = [
          "detection:\n  selection:\n    CommandLine|re: 'stop|a+$'\n  condition: selection",
          "Make the patterns cheap (see DAC508), and keep the samples to the events that show the behaviour and "
          "its near-misses."),
-    Code("DAC510", "query-misses-sample", E, "A native query does not return a sample event that its test says "
-         "it must match.",
-         "The native queries are what gets deployed. A query that misses its own Atomic test's telemetry on the "
-         "platform's own event shape will miss the attack in production, while the Sigma form and every parser "
-         "say all is well.",
-         "queries:\n  sumo: |\n    ... | where target_object matches "
-         "/.*\\\\Windows Defender\\\\.*\\\\(DisableAntiSpyware)/\n# the sample's TargetObject has one backslash there",
-         "queries:\n  sumo: |\n    ... | where target_object matches /(?i).*\\\\Windows Defender\\\\"
-         "(.*\\\\)?DisableAntiSpyware/",
-         "Read the explanation: it names the predicate that failed and the event's value. Fix the query (or, if "
-         "the sample is wrong, the sample), then run `dac test` on the package. `dac platforms render KEY FILE` "
-         "shows the event the query was run on."),
-    Code("DAC511", "query-matches-near-miss", E, "A native query returns a sample event that its test says it "
-         "must not match (a near-miss).",
-         "A query that fires on the near-miss (a re-enable, a read-only command, a cleanup step) floods the SOC "
-         "with false positives that the Sigma form does not have.",
-         "queries:\n  aql: |\n    ... WHERE UTF8(payload) ILIKE '%False%'\n# fires on -Enabled $True too",
-         "queries:\n  aql: |\n    ... WHERE UTF8(payload) IMATCHES '.*-UnifiedAuditLogIngestionEnabled\\s+\\$?false.*'",
-         "The message names the branch that matched. Narrow that branch so that the near-miss no longer "
-         "satisfies it, and keep the `match` samples passing."),
-    Code("DAC512", "query-not-evaluated", INFO, "A native query could not be evaluated on the sample events: it "
-         "uses a construct dac does not evaluate.",
-         "dac gives no verdict rather than a wrong one. The query may be right; this note says its samples are "
-         "unchecked for that language, so a reviewer checks them by hand.",
-         "queries:\n  spl: |\n    `my_macro` CommandLine=\"*stop*\"\n# my_macro is not declared in platforms.yml",
-         "# platforms.yml\nspl:\n  macros:\n    my_macro: (index=windows sourcetype=XmlWinEventLog)",
-         "Declare what the query relies on (macros, lookups, reference sets) in `platforms.yml`, or rewrite the "
-         "construct named in the message with one that is evaluated."),
-    Code("DAC513", "sample-not-rendered", INFO, "A sample event has no form on a platform, so that platform's "
-         "query was not run on it.",
-         "Sample events are written once, in the Sigma taxonomy, and rendered into each platform's event shape "
-         "(tooling/platforms/). A sample whose kind dac does not know, or that a platform does not collect, "
-         "leaves that query unchecked.",
-         "samples:\n  match:\n    - Foo: bar   # no known kind of event has only this field",
-         "samples:\n  match:\n    - EventID: 1\n      Image: C:\\Windows\\System32\\sc.exe\n"
-         "      CommandLine: sc stop WinDefend",
-         "Write the sample with the Sigma taxonomy's field names for its kind of event (`dac platforms kinds` "
-         "lists them), or accept the note for a platform that does not collect that event."),
-    Code("DAC514", "query-drifts-from-sigma", W, "A native query and the package's Sigma form disagree on an "
-         "event generated from the Sigma detection.",
-         "The seven queries and the Sigma form are meant to be the same detection. `dac test` generates boundary "
-         "events from the Sigma detection (one through each branch, a near-miss for each predicate, case and "
-         "wildcard variants) and runs every query on them; a query that disagrees has drifted, often through a "
-         "platform's case sensitivity or a branch lost in translation.",
-         "sigma: {detection: {selection: {CommandLine|contains: 'sc stop'}, condition: selection}}\n"
-         "queries:\n  logscale: |\n    CommandLine=/sc stop/     # case-sensitive: misses 'SC STOP'",
-         "queries:\n  logscale: |\n    CommandLine=/sc stop/i",
-         "Read the event in the message: make the query agree with the Sigma form, or, when the difference is "
-         "intended, suppress DAC514 in the package with the reason."),
     # --- DAC6xx: repository ------------------------------------------------------------------
     Code("DAC601", "duplicate-id", E, "Two packages have the same id.",
          "Ids are the primary key of the repository, the site and the exports.",
@@ -467,6 +381,13 @@ _ENTRIES = [
          "Use the id of an existing package, or remove the entry."),
 ]
 
+def _semantic_entries() -> list[Code]:
+    """The platform checks' and the verdicts' codes (DAC48x, DAC51x): tooling/diagnostics/semantic.py."""
+    from tooling.diagnostics.semantic import CODES as SEMANTIC
+
+    return list(SEMANTIC)
+
+
 def _lint_entries() -> list[Code]:
     """Each language's lint codes live beside the others' in tooling/diagnostics/lint/."""
     import importlib
@@ -477,7 +398,8 @@ def _lint_entries() -> list[Code]:
             for code in importlib.import_module(f"tooling.diagnostics.lint.{key}").CODES]
 
 
-CODES: dict[str, Code] = {c.code: c for c in sorted(_ENTRIES + _lint_entries(), key=lambda c: c.code)}
+CODES: dict[str, Code] = {c.code: c for c in sorted(_ENTRIES + _semantic_entries() + _lint_entries(),
+                                                    key=lambda c: c.code)}
 
 
 def code_info(code: str) -> Code:
