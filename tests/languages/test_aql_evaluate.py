@@ -7,7 +7,9 @@ Documentation facts encoded (IBM QRadar 7.5/7.6):
         OR conditions"; LIKE / ILIKE / MATCHES / IMATCHES.
 [LIKE]  "LIKE clause": % matches a string of zero or more characters, _ matches any single
         character; 'Jo_' matches Joe or Jon (3 characters long) - the pattern covers the whole
-        value; "ILIKE and IMATCHES are case-insensitive versions of LIKE and MATCHES";
+        value; the table lists no escape character (AQL has no ESCAPE clause), so every other
+        character, a backslash included, stands for itself; "ILIKE and IMATCHES are
+        case-insensitive versions of LIKE and MATCHES";
         `test MATCHES '.*Information.*'` - MATCHES covers the whole value too.
 [CASE]  IBM support 7160974: "matches ... performs case-sensitive pattern matching ... will only
         match text that exactly corresponds to the specified pattern", (?i) makes it
@@ -23,7 +25,7 @@ Documentation facts encoded (IBM QRadar 7.5/7.6):
 [ALIAS] "LIKE clause": `SELECT qidname(qid) as test FROM events WHERE test LIKE 'Information%'`:
         WHERE may name a SELECT alias; "Sample AQL queries": GROUP BY 'Full Name' names an alias.
 [UNDOC] Not documented, so not evaluated when it decides (ok False with the construct named):
-        number vs text comparisons, BETWEEN at a bound, LIKE backslashes, non-ASCII case folding,
+        number vs text comparisons, BETWEEN at a bound, non-ASCII case folding,
         Java-only regex syntax, LIMIT without ORDER BY, ties at LIMIT, NULLs in aggregates, an
         event exactly at the edge of the time range.
 Expected values are the documented results, worked out by hand, not the evaluator's output.
@@ -124,7 +126,17 @@ case(W("\"Process CommandLine\" ILIKE 'NET START'"), CMDS, [2], "ILIKE whole val
 case(W("\"Process CommandLine\" ILIKE 'NET'"), CMDS, [], "ILIKE is not contains")
 case(W("\"Process CommandLine\" NOT LIKE '%stop%'"), CMDS, [1, 2], "NOT LIKE, NULL unknown")
 case(W("\"Process CommandLine\" NOT ILIKE '%stop%'"), CMDS, [2], "NOT ILIKE")
-case(W("\"Process CommandLine\" LIKE '%a\\b%'"), CMDS, "backslash in a LIKE pattern", "LIKE backslash undocumented")
+# [LIKE] the wildcard table lists % and _ only, no escape character: a backslash is literal.
+case(W("\"Process CommandLine\" LIKE '%a\\b%'"), [cmd("xa\\by"), cmd("xaby"), cmd("xa\\\\by")], [0],
+     "LIKE backslash is literal, not an escape")
+case(W("\"Process Path\" ILIKE '%\\cmd.exe'"),
+     [cmd(None, **{"Process Path": "C:\\Windows\\System32\\CMD.EXE"}), cmd(None, **{"Process Path": "C:\\xcmd.exe"})],
+     [0], "ILIKE Windows path suffix: backslash literal")
+case(W("\"Process Path\" LIKE '%\\temp\\%'"),
+     [cmd(None, **{"Process Path": "C:\\Temp\\a.exe"}), cmd(None, **{"Process Path": "c:\\temp\\a.exe"}),
+      cmd(None, **{"Process Path": "c:\\temp%"})], [1], "backslash before % does not escape it")
+case(W("\"Process Path\" LIKE 'c:\\_'"), [cmd(None, **{"Process Path": "c:\\_"}), cmd(None, **{"Process Path": "c:\\x"}),
+                                             cmd(None, **{"Process Path": "c:_"})], [0, 1], "backslash before _ does not escape it")
 case(W("\"Process CommandLine\" ILIKE '%é%'"), CMDS, "non-ASCII", "ILIKE non-ASCII pattern undocumented")
 case(W("\"Process CommandLine\" ILIKE '%e%'"), [cmd("café")], "non-ASCII", "ILIKE non-ASCII text undocumented")
 case(W("\"Process CommandLine\" LIKE '%é%'"), [cmd("café"), cmd("cafe")], [0], "LIKE non-ASCII exact is fine")

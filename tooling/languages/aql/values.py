@@ -126,15 +126,19 @@ def ascii_only(text: str, node: Any, operator: str) -> None:
 
 class LikePattern:
     """A LIKE pattern: `%` any run (zero or more characters), `_` exactly one character, the
-    rest literal, matched against the WHOLE value. AQL documents no escape character, so a
-    backslash (escape or literal?) is not evaluated."""
+    rest literal, matched against the WHOLE value.
+
+    A backslash is literal. IBM's "LIKE clause" page lists the wildcard characters AQL supports,
+    `%` and `_`, and no escape character (AQL has no ESCAPE clause): every other character of the
+    pattern, the backslash included, stands for itself, so `'%\\cmd.exe'` ends with backslash,
+    c, m, d. AQL string literals keep their backslashes (`string_value`). IBM's own Sigma backend
+    (pySigma-backend-QRadar-AQL) relies on this reading: it writes Windows paths into LIKE
+    patterns with bare backslashes (`'%\\temp\\%'`) and escapes only the quote. The consequence,
+    that a literal `%` or `_` cannot be matched, is the documented one: the table has no way to."""
 
     __slots__ = ("kind", "literal", "compiled", "fold")
 
     def __init__(self, pattern: str, fold: bool, node: Any, operator: str):
-        if "\\" in pattern:
-            raise NotEvaluated.at(node, f"a backslash in a {operator} pattern (AQL documents no escape character "
-                                  "for LIKE, so it may be literal or an escape)")
         if fold:
             ascii_only(pattern, node, operator)
         self.fold = fold
