@@ -6,6 +6,10 @@ Elasticsearch EQL documentation (8.x; read 2026-12-07):
   [pipes]     https://www.elastic.co/guide/en/elasticsearch/reference/current/eql-pipe-ref.html
   [regexp]    https://www.elastic.co/guide/en/elasticsearch/reference/current/regexp-syntax.html
   [multi]     elastic/elasticsearch#76610 (multi-valued fields: a condition holds if a value does)
+  [bool]      https://www.elastic.co/guide/en/elasticsearch/reference/current/query-dsl-bool-query.html
+  [exists]    https://www.elastic.co/guide/en/elasticsearch/reference/current/query-dsl-exists-query.html
+  querytranslator_tests.txt: elastic/elasticsearch x-pack/plugin/eql/src/test/resources/ (how
+              Elasticsearch runs an EQL condition as Query DSL)
 
 `expected` is the sorted list of the indexes of the events the query returns, or NOT_OK when the
 evaluator must refuse a verdict (`ok` False): a construct Elasticsearch does not run, or a case
@@ -80,9 +84,13 @@ CASES = [
     ('process where process.name != "CMD.EXE"', [0, 1, 3]),
     ("process where process.pid != 100", [1, 3]),
     ("process where process.pid != 999", [0, 1, 3]),
-    # A missing field with != : a must_not query would return it, three-valued logic would not;
-    # Elasticsearch does not document which: no verdict.
-    ('any where process.name != "cmd.exe"', NOT_OK),
+    # A missing field with != : Elasticsearch runs `field != literal` as bool.must_not of a term
+    # query (querytranslator_tests.txt, fieldNotEqualsTrue), which returns a document without
+    # the field ([bool] must_not; [exists] "missing" is must_not exists).
+    ('any where process.name != "cmd.exe"', [1, 2, 3, 4, 5]),
+    ('any where process.name != "cmd.exe" and event.category == "registry"', [2]),
+    # ... but a function's null keeps three-valued logic: undocumented, no verdict.
+    ('any where length(process.name) != 7', NOT_OK),
     # Numbers and text: "100" is 100 either way; "0100" depends on the mapping.
     ('process where process.pid == "100"', [0]),
     ('process where process.pid == "0100"', NOT_OK),
@@ -169,7 +177,8 @@ CASES = [
     ('process where process.name not in ("cmd.exe")', [1, 3]),
     ('process where process.name not in~ ("CMD.EXE", "SVCHOST.EXE")', [1]),
     ('process where process.name not in ("CMD.EXE")', [0, 1, 3]),
-    ('any where process.name not in ("cmd.exe")', NOT_OK),  # missing field under a negation
+    ('any where process.name not in ("cmd.exe")', [1, 2, 3, 4, 5]),  # must_not terms [bool]
+    ('any where process.name not in ("cmd.exe", "svchost.exe", "PowerShell.EXE")', [2, 4, 5]),
     ("any where process.pid in (100, 300)", [0, 3]),
     ("any where process.pid in (1, 2)", []),
     ('any where process.name in ("cmd*")', []),  # no wildcards in `in`
@@ -183,11 +192,45 @@ CASES = [
     ('process where not process.name == "cmd.exe"', [1, 3]),
     ('process where not (process.name == "cmd.exe" or process.pid == 300)', [1]),
     ('process where not not process.name == "cmd.exe"', [0]),
-    ('any where not process.name == "cmd.exe"', NOT_OK),
+    # `not` over a field compared with literals is bool.must_not (querytranslator_tests.txt,
+    # notFilter / notFieldsConjunction): a document without the field is returned [bool].
+    ('any where not process.name == "cmd.exe"', [1, 2, 3, 4, 5]),
+    ('any where not process.name : "*"', [2, 4, 5]),
+    ('any where not (process.name : "cmd*" and user.name : "alice")', [1, 2, 3, 4, 5]),
+    ('any where not process.pid > 150', [0, 2, 4, 5]),
+    # startsWith / endsWith / stringContains / cidrMatch on a field run as prefix, wildcard and
+    # terms queries (querytranslator_tests.txt, startsWithFunctionSimple, cidrMatchFunctionOne):
+    # the same holds for them.
+    ('any where not startsWith(process.name, "cmd")', [1, 2, 3, 4, 5]),
+    ('any where not cidrMatch(source.ip, "10.0.0.0/8")', [1, 2, 3, 4, 5]),
+    ('any where not cidrMatch(source.ip, "192.168.0.0/16")', ALL),
+    ('any where not endsWith~(process.name, ".EXE")', [2, 4, 5]),
+    ('any where not length(process.name) > 3', NOT_OK),  # a function's null: undocumented
+    ('any where not startsWith(concat(process.name, "x"), "cmd")', NOT_OK),
     ('any where process.name : "x" and not process.name : "y"', []),
     ('any where event.category == "registry" and not registry.value : "X"', [2]),
     ('any where event.category == "registry" and not registry.value : "Disable*"', []),
-    ('any where process.name == "cmd.exe" or not registry.value : "X"', NOT_OK),
+    ('any where process.name == "cmd.exe" or not registry.value : "X"', ALL),
+    ('any where process.name == "cmd.exe" or not registry.value : "Disable*"', [0, 1, 3, 4, 5]),
+
+    # --- a whole number after `:` is a value (a term query), after like / like~ its text is the
+    # pattern (Elasticsearch's parser folds the constant: ExpressionBuilder, toLikePattern(
+    # e.fold().toString())); regex takes strings only.
+    ("any where process.pid : 100", [0]),
+    ("any where process.pid : (1, 300)", [3]),
+    ("any where process.pid : 101", []),
+    ('any where registry.data.strings : 1', [2]),  # the text "1" is the number 1
+    ('any where registry.data.strings like~ (1, 2)', [2]),
+    ('any where registry.data.strings like 2', []),
+    ("any where process.pid like 100", NOT_OK),  # like on a number: depends on the mapping
+    ("any where process.pid regex 100", NOT_OK),
+    # --- arithmetic compared with text: Elasticsearch refuses the type mismatch; an unquoted
+    # field name with '-' is a subtraction [syntax, "Escape a field name"]
+    ('any where c-uri : "*x*"', NOT_OK),
+    ('any where c-uri == "x"', NOT_OK),
+    ('any where c-uri like~ ("x", "y")', NOT_OK),
+    ('any where `c-uri` : "*x*"', []),
+    ("any where process.pid - 1 == 99", [0]),
     ('any where (process.name == "cmd.exe" or process.pid == 200) and user.name : "BOB"', [1]),
 
     # --- null, missing fields and optional fields ?field [syntax, "Check for null values",
@@ -572,3 +615,42 @@ def test_endpoint_dialect_is_named(query, construct, position):
 def test_endpoint_words_inside_strings_are_not_the_dialect():
     query = 'process where process.name == "child of [x] $y" and stringContains~(process.name, "a")'
     assert EQL.parse(query).ok
+
+
+# `field : true` is a term query for the boolean (querytranslator_tests.txt, fieldEqualsTrue):
+# a boolean field matches its value; text in a keyword field depends on the mapping.
+BOOLEAN_EVENTS = [{"file": {"code_signature": {"signed": True}}}, {"file": {"code_signature": {"signed": False}}},
+                  {"file": {"code_signature": {"signed": "true"}}}, {}]
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("any where file.code_signature.signed : true", NOT_OK),  # event 2 holds the text "true"
+    ("any where file.code_signature.signed : false and file.code_signature.signed != \"true\"", NOT_OK),
+])
+def test_colon_boolean_on_mixed_values(query, expected):
+    check(query, BOOLEAN_EVENTS, expected)
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("any where file.code_signature.signed : true", [0]),
+    ("any where file.code_signature.signed : false", [1]),
+    ("any where not file.code_signature.signed : true", [1, 2]),
+])
+def test_colon_boolean(query, expected):
+    check(query, [BOOLEAN_EVENTS[0], BOOLEAN_EVENTS[1], BOOLEAN_EVENTS[3]], expected)
+
+
+# An empty pattern is no wildcard: it matches the empty string only [syntax, "Wildcards": `*`
+# matches zero or more characters, `?` exactly one; nothing else is special].
+EMPTY_EVENTS = [{"a": ""}, {"a": "-"}, {"a": "x"}, {}]
+
+
+@pytest.mark.parametrize("query,expected", [
+    ('any where a : ""', [0]),
+    ('any where a like~ ("-", "")', [0, 1]),
+    ('any where a like ""', [0]),
+    ('any where a : "*"', [0, 1, 2]),
+    ('any where not a like~ ("")', [1, 2, 3]),
+])
+def test_empty_pattern(query, expected):
+    check(query, EMPTY_EVENTS, expected)

@@ -3,6 +3,16 @@
 See `values.py` for the value model (null, multi-valued fields, Undecided) and the sources.
 Each documented fact this module encodes is cited where it is used; `tests/languages/
 test_eql_evaluate.py` holds a positive and a negative case for each.
+
+A *plain* comparison (a field against literals: `==`, `!=`, `<`..., `:`, like, regex, in) is
+what Elasticsearch translates into a Query DSL leaf (term, terms, wildcard, regexp, range) and
+`not` into `bool.must_not` (Elasticsearch's own translator cases, x-pack/plugin/eql/src/test/
+resources/querytranslator_tests.txt: notFilter, notFieldsConjunction, fieldNotEqualsTrue). A
+leaf query does not match a document without the field, and `must_not` returns every document
+its clause does not match ("bool query": must_not "must not appear in the matching documents";
+"exists query": a missing field is found with must_not exists). So a plain comparison over a
+missing field is false, not null, and its negation (`not`, `!=`, `not in`) is true. Other
+comparisons (functions, arithmetic) keep null and the undecided `not null` below.
 """
 from __future__ import annotations
 
@@ -132,6 +142,30 @@ def _is_null(node: Any) -> bool:
     return isinstance(node, Token) and node.type == "NULL"
 
 
+_LITERALS = ("STRING", "RAW_STRING", "INT", "DECIMAL", "TRUE", "FALSE")
+
+
+def _is_field(node: Any) -> bool:
+    return isinstance(node, Tree) and node.data == "field"
+
+
+def _is_literal(node: Any) -> bool:
+    return isinstance(node, Token) and node.type in _LITERALS
+
+
+def _is_string(node: Any) -> bool:
+    return isinstance(node, Token) and node.type in ("STRING", "RAW_STRING")
+
+
+def _refuse_arithmetic_against_text(node: Any, operand: Any, others: list, operator: str) -> None:
+    """Arithmetic gives a number; Elasticsearch refuses to compare it with text (a type error at
+    verification). Seen where a field name with '-' was not quoted with backticks, which EQL
+    then reads as a subtraction (syntax reference, "Escape a field name")."""
+    if isinstance(operand, Tree) and operand.data in ("arithmetic", "sign") and any(_is_string(o) for o in others):
+        raise NotEvaluated.at(node, f"'{operator}' between arithmetic and text (Elasticsearch refuses the type "
+                              "mismatch; an unquoted field name with '-' reads as a subtraction)")
+
+
 def _comparison(node: Tree) -> Getter:
     left_node, operator, right_node = node.children
     operator = str(operator)
@@ -145,12 +179,41 @@ def _comparison(node: Tree) -> Getter:
         getter = value(left_node)
         wanted_missing = operator == "=="
         return lambda event: (len(as_tuple(getter(event))) == 0) is wanted_missing
+    _refuse_arithmetic_against_text(node, left_node, [right_node], operator)
+    _refuse_arithmetic_against_text(node, right_node, [left_node], operator)
+    if _is_literal(left_node) and _is_field(right_node):
+        left_node, right_node = right_node, left_node
+        operator = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(operator, operator)
+    plain = _is_field(left_node) and _is_literal(right_node)
     left, right = value(left_node), value(right_node)
     if operator == "==":
-        return _equals(left, right, node)
+        return _two_valued(_equals(left, right, node), left) if plain else _equals(left, right, node)
     if operator == "!=":
-        return _not_equals(left, right, node)
-    return _ordering(left, right, operator, node)
+        return _plain_not_equals(left, right, node) if plain else _not_equals(left, right, node)
+    found = _ordering(left, right, operator, node)
+    return _two_valued(found, left) if plain else found
+
+
+def _two_valued(test: Getter, field: Getter) -> Getter:
+    """A plain comparison: false (not null) when the field is missing (see the module doc)."""
+    def run(event):
+        result = test(event)
+        return False if result is None and not as_tuple(field(event)) else result
+
+    return run
+
+
+def _plain_not_equals(left: Getter, right: Getter, node: Any) -> Getter:
+    # `field != literal` is `must_not` of the term query (querytranslator_tests.txt,
+    # fieldNotEqualsTrue): true for a document without the field.
+    test = _not_equals(left, right, node)
+
+    def run(event):
+        if not as_tuple(left(event)):
+            return True
+        return test(event)
+
+    return run
 
 
 def _equals(left: Getter, right: Getter, node: Any) -> Getter:
@@ -228,11 +291,13 @@ def _in(node: Tree) -> Getter:
         raise NotEvaluated.at(node, "null in an 'in' list (Elasticsearch does not document its meaning)")
     left = value(left_node)
     items = [value(item) for item in values.children]
+    _refuse_arithmetic_against_text(node, left_node, values.children, str(operator))
+    missing = False if _is_field(left_node) and all(_is_literal(item) for item in values.children) else None
 
     def run(event):
         lefts = as_tuple(left(event))
         if not lefts:
-            return None
+            return missing
         pending = None
         for item in items:
             for b in as_tuple(item(event)):
@@ -251,12 +316,26 @@ def _match(node: Tree) -> Getter:
     left_node, operator, patterns = node.children
     operator = str(operator)
     tokens = patterns.children if isinstance(patterns, Tree) else [patterns]
-    texts = []
+    _refuse_arithmetic_against_text(node, left_node, tokens, operator)
+    texts: list = []
     for token in tokens:
+        if isinstance(token, Token) and token.type in ("TRUE", "FALSE") and operator == ":":
+            # `field : true` is a term query for the boolean (querytranslator_tests.txt,
+            # fieldEqualsTrue runs `bool == true` as a term query on the field).
+            texts.append(token.type == "TRUE")
+            continue
+        if isinstance(token, Token) and token.type == "INT" and operator != "regex" and operator != "regex~":
+            # A whole number: `:` compares it as a value (a term query); like / like~ read its
+            # text as the pattern (Elasticsearch's parser folds the constant to a string:
+            # ExpressionBuilder, toLikePattern(e.fold().toString())).
+            texts.append(int(token) if operator == ":" else str(int(token)))
+            continue
         if not isinstance(token, Token) or token.type not in ("STRING", "RAW_STRING"):
             raise NotEvaluated.at(token, f"'{operator}' with a non-string pattern "
                                   "(Elasticsearch compares strings only)")
         texts.append(literal_value(token))
+    numbers = [text for text in texts if type(text) in (int, bool)]  # compared as values
+    texts = [text for text in texts if type(text) is str]
     if operator in (":", "like", "like~"):
         # `:` is case-insensitive equality with wildcards; `like` case-sensitive and `like~`
         # case-insensitive wildcard matching (EQL syntax reference, "Pattern comparison keywords").
@@ -268,13 +347,22 @@ def _match(node: Tree) -> Getter:
         compiled = [lucene_regex(text, insensitive, token) for text, token in zip(texts, tokens)]
         matchers = [lambda text, c=c: fullmatch(c, text) for c in compiled]
     left = value(left_node)
+    missing = False if _is_field(left_node) else None
 
     def run(event):
         lefts = as_tuple(left(event))
         if not lefts:
-            return None
+            return missing
         pending = None
         for item in lefts:
+            for number in numbers:
+                result = equal(item, number, True, node)
+                if result is True:
+                    return True
+                if result is not False:
+                    pending = result
+            if not matchers:
+                continue
             text = text_of(item, node, f"'{operator}'")
             if type(text) is Undecided:
                 pending = text

@@ -96,13 +96,43 @@ def compile_call(node: Any, compile_value: Callable, boolean: bool) -> Callable:
     getters = [compile_value(argument) for argument in arguments]
     implementation = _IMPLEMENTATIONS[key]
     if key in ("wildcard", "cidrmatch"):
-        return implementation(node, name, getters, arguments, insensitive)
+        run = implementation(node, name, getters, arguments, insensitive)
+    else:
+        def run(event):
+            values = [_scalar(getter(event), node, name) for getter in getters]
+            return implementation(node, name, values, insensitive)
 
-    def run(event):
-        values = [_scalar(getter(event), node, name) for getter in getters]
-        return implementation(node, name, values, insensitive)
-
+    if key in _QUERY_LEAVES and _is_field(arguments[0]) and all(_is_literal(a) for a in arguments[1:]):
+        return _two_valued(run, getters[0])
     return run
+
+
+# Called on a field with literal arguments, these run as Query DSL leaves (prefix, wildcard,
+# terms on an ip field: Elasticsearch's querytranslator_tests.txt, startsWithFunctionSimple,
+# endsWithKeywordFieldFunction, stringContainsExactField, cidrMatchFunctionOne,
+# functionEqualsFalse), which do not match a document without the field: false, not null, so
+# `not` of one is true (see expressions.py's module doc).
+_QUERY_LEAVES = frozenset(("startswith", "endswith", "stringcontains", "cidrmatch"))
+
+
+def _is_field(node: Any) -> bool:
+    return getattr(node, "data", None) == "field"
+
+
+def _is_literal(node: Any) -> bool:
+    return isinstance(node, Token) and node.type in ("STRING", "RAW_STRING", "INT", "DECIMAL", "TRUE", "FALSE")
+
+
+def _two_valued(run: Callable, field: Callable) -> Callable:
+    def leaf(event):
+        result = run(event)
+        if result is None:
+            found = field(event)
+            if found is None or found == ():
+                return False
+        return result
+
+    return leaf
 
 
 _SPELLING = {"startswith": "startsWith", "endswith": "endsWith", "stringcontains": "stringContains",

@@ -187,6 +187,8 @@ def wildcard_matcher(pattern: str, insensitive: bool):
     stripped = pattern.strip("*")
     if "?" in pattern or "*" in stripped or (insensitive and not pattern.isascii()):
         return slow
+    if not pattern:
+        return lambda text: text == ""  # the empty pattern: only the empty string
     if not stripped:
         return lambda text: True  # "*" (or "**"): any string
     lead, trail = pattern.startswith("*"), pattern.endswith("*")
