@@ -105,10 +105,13 @@ def test_json_output_has_one_object_with_results_and_diagnostics(tmp_path, run_d
 
 
 def test_an_unknown_kind_of_sample_is_one_dac513_at_the_sample():
+    fixture = FIXTURES / "DAC513" / "detections" / "T1562" / "T1562.001.yml"
+    lines = fixture.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "{Foo: bar}" in text)
+    column = lines[line - 1].index("{") + 1  # the sample's mapping
     report = run_tests([FIXTURES / "DAC513" / "detections"])
-    at_samples = [c for c in _codes(report, "DAC513") if c[1] > 80]  # not the notes at the queries
-    assert at_samples == [("DAC513", 86, 11)]
-    assert "Foo" in next(d.message for d in report.diagnostics if d.line == 86)
+    assert _codes(report, "DAC513") == [("DAC513", line, column)]
+    assert "Foo" in report.diagnostics[0].message
 
 
 def test_invalid_platform_additions_are_dac124_at_the_value():
@@ -205,3 +208,26 @@ def test_a_second_dac_test_reuses_an_unchanged_package_and_rechecks_a_changed_on
     changed = TestCache(tmp_path / "cache")
     third = run_tests([target], ["kql"], drift=False, cache=changed)
     assert changed.hits == 0 and [d.code for d in third.diagnostics if d.code.startswith("DAC51")] == ["DAC510"]
+
+
+@pytest.mark.parametrize("pattern, found", [
+    (r"\\Temp\\[a-z]{3,}\.exe", True), (r"^(?:cmd|powershell)\s+/c\s+\d+$", True), (r"mimi(katz|dogz)", True),
+    (r"(a)\1", False),  # a back-reference is not built: no example rather than a wrong one
+])
+def test_probes_build_a_text_each_regex_finds(pattern, found):
+    import regex
+
+    from tooling.sigma.probes import regex_example
+
+    example = regex_example(pattern)
+    assert (example is not None) is found
+    if found:
+        assert regex.search(pattern, example)
+
+
+def test_probes_satisfy_cidr_and_comparisons():
+    from tooling.sigma.probes import probe_events
+
+    detection = {"sel": {"DestinationIp|cidr": "10.0.0.0/8", "DestinationPort|gt": 1024}, "condition": "sel"}
+    first = probe_events(detection)[0]
+    assert first.event == {"DestinationIp": "10.0.0.1", "DestinationPort": 1025}

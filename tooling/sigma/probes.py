@@ -8,22 +8,26 @@ The generator only proposes events; it never decides what they should give. The 
 each with the Sigma evaluator (`SigmaDetection.matches`), so a generated event is labelled by the
 same semantics as the package's samples. Events start from a base event (a package's own `match`
 sample of the same fields, so that what the native queries also test, such as the image, is
-there) and overlay what the branch needs. Conditions the generator cannot satisfy by
-construction (regular expressions, keyword lists, numeric comparisons, CIDR) leave that branch
-out; the bounds keep a hostile detection cheap.
+there) and overlay what the branch needs: a regular expression by a text built from Python's parse
+of it, a CIDR by an address inside it, a comparison by a number beyond its bound. Keyword
+searches (no field to build) leave that branch out; the bounds keep a hostile detection cheap.
 """
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any, Iterator
+
+import regex
 
 from tooling.sigma.detection import InvalidDetection, SigmaDetection, UnsupportedDetection, _ConditionParser
 
 MAX_BRANCHES = 64
 MAX_PROBES = 400
-_SKIP = ("re", "cidr", "gt", "gte", "lt", "lte", "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide",
-         "expand", "fieldref")
+_SKIP = ("base64", "base64offset", "utf16le", "utf16be", "utf16", "wide", "expand", "fieldref")
+_COMPARE = {"gt": 1, "gte": 0, "lt": -1, "lte": 0}  # the number chosen: the bound moved by this much
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,21 @@ def _requirement(fields: dict[str, _Field], key: str, value: Any) -> None:
     if any(m in _SKIP for m in modifiers) or not name:
         raise _Unsatisfiable(key)
     need = fields.setdefault(name, _Field())
+    if "re" in modifiers:
+        example = regex_example(value) if isinstance(value, str) else None
+        if example is None:
+            raise _Unsatisfiable(key)
+        need.middle.append(example)  # `re` searches: the example anywhere in the value
+        return
+    if "cidr" in modifiers:
+        need.exact = _address_in(value)
+        return
+    moved = next((_COMPARE[m] for m in modifiers if m in _COMPARE), None)
+    if moved is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Unsatisfiable(key)
+        need.exact = value + moved
+        return
     if "exists" in modifiers:
         if value is False:
             need.absent = True
@@ -107,6 +126,81 @@ def _requirement(fields: dict[str, _Field], key: str, value: Any) -> None:
             if need.exact is not None and str(need.exact).lower() != text.lower():
                 raise _Unsatisfiable(key)
             need.exact = text
+
+
+def _address_in(network: Any) -> str:
+    """An address inside a CIDR network (the first host where there is one)."""
+    try:
+        parsed = ipaddress.ip_network(str(network).strip(), strict=False)
+    except ValueError:
+        raise _Unsatisfiable(str(network)) from None
+    address = parsed.network_address + (1 if parsed.num_addresses > 2 else 0)
+    return str(address)
+
+
+def regex_example(pattern: str) -> str | None:
+    """A short text the regular expression finds (Python's parse of it, walked), or None when the
+    pattern uses what this does not build (back-references, look-arounds) or the text does not
+    match after all."""
+    import re._parser as parser  # noqa: PLC0415 - Python's own regex parser, read-only use
+
+    try:
+        parsed = parser.parse(pattern)
+        text = _build_regex(parsed, 0)
+    except (_Unsatisfiable, re.error, RecursionError, OverflowError, ValueError, TypeError):
+        return None
+    try:
+        found = regex.search(pattern, text, timeout=0.1)
+    except (regex.error, TimeoutError):
+        return None
+    return text if found is not None and len(text) <= 200 else None
+
+
+def _build_regex(items: Any, depth: int) -> str:
+    import re._constants as c  # noqa: PLC0415
+
+    if depth > 20:
+        raise _Unsatisfiable("deep regex")
+    out = []
+    for op, arg in items:
+        if op is c.LITERAL:
+            out.append(chr(arg))
+        elif op is c.NOT_LITERAL:
+            out.append("a" if chr(arg) != "a" else "b")
+        elif op is c.ANY:
+            out.append("a")
+        elif op is c.IN:
+            out.append(_class_member(arg))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            low, _high, sub = arg
+            out.append(_build_regex(sub, depth + 1) * max(low, 0 if low == 0 else low))
+        elif op is c.SUBPATTERN:
+            out.append(_build_regex(arg[-1], depth + 1))
+        elif op is c.BRANCH:
+            out.append(_build_regex(arg[1][0], depth + 1))
+        elif op is c.AT:
+            continue
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            out.append(_build_regex(arg, depth + 1))
+        else:  # group references, look-arounds, conditionals
+            raise _Unsatisfiable(str(op))
+    return "".join(out)
+
+
+def _class_member(items: Any) -> str:
+    import re._constants as c  # noqa: PLC0415
+
+    if items and items[0][0] is c.NEGATE:
+        excluded = {chr(arg) for op, arg in items[1:] if op is c.LITERAL}
+        return next(ch for ch in "axZ09_" if ch not in excluded)
+    op, arg = items[0]
+    if op is c.LITERAL:
+        return chr(arg)
+    if op is c.RANGE:
+        return chr(arg[0])
+    if op is c.CATEGORY:
+        return {c.CATEGORY_DIGIT: "0", c.CATEGORY_SPACE: " ", c.CATEGORY_WORD: "a"}.get(arg, "a")
+    raise _Unsatisfiable(str(op))
 
 
 def _choices(definition: Any) -> list[list[tuple[str, Any]]]:
