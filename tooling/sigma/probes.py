@@ -22,6 +22,14 @@ from typing import Any, Iterator
 
 import regex
 
+# Python's own regex parser, read only (a module of `re` since 3.11, `sre_parse` before).
+try:
+    import re._constants as _sre_constants
+    import re._parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
 from tooling.sigma.detection import InvalidDetection, SigmaDetection, UnsupportedDetection, _ConditionParser
 
 MAX_BRANCHES = 64
@@ -142,10 +150,8 @@ def regex_example(pattern: str) -> str | None:
     """A short text the regular expression finds (Python's parse of it, walked), or None when the
     pattern uses what this does not build (back-references, look-arounds) or the text does not
     match after all."""
-    import re._parser as parser  # noqa: PLC0415 - Python's own regex parser, read-only use
-
     try:
-        parsed = parser.parse(pattern)
+        parsed = _sre_parse.parse(pattern)
         text = _build_regex(parsed, 0)
     except (_Unsatisfiable, re.error, RecursionError, OverflowError, ValueError, TypeError):
         return None
@@ -157,8 +163,7 @@ def regex_example(pattern: str) -> str | None:
 
 
 def _build_regex(items: Any, depth: int) -> str:
-    import re._constants as c  # noqa: PLC0415
-
+    c = _sre_constants
     if depth > 20:
         raise _Unsatisfiable("deep regex")
     out = []
@@ -188,8 +193,7 @@ def _build_regex(items: Any, depth: int) -> str:
 
 
 def _class_member(items: Any) -> str:
-    import re._constants as c  # noqa: PLC0415
-
+    c = _sre_constants
     if items and items[0][0] is c.NEGATE:
         excluded = {chr(arg) for op, arg in items[1:] if op is c.LITERAL}
         return next(ch for ch in "axZ09_" if ch not in excluded)
