@@ -231,3 +231,11 @@ def test_probes_satisfy_cidr_and_comparisons():
     detection = {"sel": {"DestinationIp|cidr": "10.0.0.0/8", "DestinationPort|gt": 1024}, "condition": "sel"}
     first = probe_events(detection)[0]
     assert first.event == {"DestinationIp": "10.0.0.1", "DestinationPort": 1025}
+
+
+def test_a_disagreement_says_what_the_event_holds_in_the_fields_the_query_compares(tmp_path):
+    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "halt" and ActionType == "ProcessCreated"')],
+                       ["kql"], drift=False)
+    (message,) = [d.message for d in report.diagnostics if d.code == "DAC510"]
+    assert message.endswith("the query compares ProcessCommandLine (the event has 'sc stop WinDefend'), "
+                            "ActionType (the event has 'ProcessCreated')")

@@ -79,9 +79,10 @@ def package_samples(package: Package) -> list[Sample]:
 
 
 def logsource_of(package: Package) -> dict:
-    sigma = package.data.get("sigma")
-    logsource = sigma.get("logsource") if isinstance(sigma, dict) else None
-    return logsource if isinstance(logsource, dict) else {}
+    """The logsource samples are classified under: what all the package's Sigma rules say alike."""
+    from tooling.sigma.rules import shared_logsource
+
+    return shared_logsource(package.data)
 
 
 def runnable(package: Package) -> bool:
@@ -128,11 +129,39 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
             continue
         verdict = 0 in evaluation.matched
         explanation = evaluation.explanations.get(0)
+        if verdict != sample.expected and explanation is None:
+            explanation = fields_compared(key, text, rendering.event)
         results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict,
                                     explanation if verdict != sample.expected else None))
         if verdict != sample.expected:
             diagnostics.append(_disagreement(name, sample, explanation))
     return results, diagnostics
+
+
+MAX_EXPLAINED = 4  # fields shown in a disagreement's message
+
+
+def fields_compared(key: str, text: str, event: dict) -> str | None:
+    """What the event holds in the fields the query compares with values, as a reviewer would
+    look first: "it compares ProcessCommandLine (the event has 'sc stop WinDefend') and
+    RegistryValueName (absent from the event)". None when the language reports no names."""
+    from tooling.languages.evaluation import MISSING, field_value
+
+    shown: dict[str, str] = {}
+    for ref in get_language(key).references(text):
+        # a function of a field (LOWER(x), LOGSOURCETYPENAME(...)) is no event value: not shown
+        if ref.kind != "value" or ref.produced or "(" in ref.name or ref.name in shown \
+                or len(shown) >= MAX_EXPLAINED:
+            continue
+        value = field_value(event, ref.name)
+        if value is MISSING:
+            shown[ref.name] = f"{ref.name} (absent from the {LANGUAGES[key].platform} event)"
+        else:
+            text_value = repr(value) if len(repr(value)) <= 120 else repr(value)[:117] + "..."
+            shown[ref.name] = f"{ref.name} (the event has {text_value})"
+    if not shown:
+        return None
+    return "the query compares " + ", ".join(shown.values())
 
 
 def _construct(reason: str | None) -> str:
@@ -151,18 +180,20 @@ def _disagreement(name: str, sample: Sample, explanation: str | None) -> Diagnos
 
 
 def sigma_verdicts(package: Package, samples: list[Sample]) -> list[SampleResult]:
-    from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
+    """The Sigma form's verdict on each sample: matched by some rule of the package, or by none."""
+    from tooling.sigma.detection import InvalidDetection, SlowMatch
+    from tooling.sigma.rules import InvalidRule, SigmaRules, UnsupportedRule, package_rules
 
-    sigma = package.data.get("sigma")
-    detection = sigma.get("detection") if isinstance(sigma, dict) else None
     package_id = package.id or package.path.stem
     reason: str | None = None
     compiled = None
     try:
-        compiled = SigmaDetection.parse(detection) if isinstance(detection, dict) else None
-        reason = None if compiled is not None else "the package has no Sigma detection"
-    except (InvalidDetection, UnsupportedDetection) as exc:
-        reason = f"the Sigma detection is not evaluated: {exc}"
+        compiled = SigmaRules.parse(package_rules(package.data))
+    except InvalidDetection:
+        reason = "the package has no Sigma detection"
+    except (InvalidRule, UnsupportedRule) as exc:
+        label = exc.rule.label(len(package_rules(package.data)) > 1)
+        reason = f"the Sigma detection{' of ' + label if label else ''} is not evaluated: {exc.error}"
     results = []
     for sample in samples:
         verdict = None
