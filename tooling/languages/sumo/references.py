@@ -24,13 +24,12 @@ every later field counts as made by the query.
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import Any, Iterator
 
 from lark import Token, Tree
 
 from tooling.languages.base import Reference
+from tooling.languages.sumo.known_tables import _expand, _schema, _spellings, _table_name
 from tooling.languages.sumo.operators import AGGREGATE_FUNCTIONS
 from tooling.languages.sumo.tree import STAGES, field_name, first_token, unquote
 
@@ -42,73 +41,6 @@ _COMPARISONS = {"compare", "matches", "contains"}
 # Operators whose output fields are not known from the query text.
 _OPAQUE = {"transpose", "join", "logreduce", "logcompare", "logexplain", "summarize", "transaction",
            "transactionize", "merge", "compose", "macro", "infer", "xml", "parsedate", "parsehex"}
-
-
-@lru_cache(maxsize=1)
-def _schema():
-    try:
-        from tooling.platforms import platform_schema
-
-        return platform_schema("sumo")
-    except Exception:  # noqa: BLE001 - without schema data the names stay as written
-        return None
-
-
-@lru_cache(maxsize=1)
-def _spellings() -> dict[str, str]:
-    """Lower-cased field name -> the schema's spelling (common fields first)."""
-    schema = _schema()
-    if schema is None:
-        return {}
-    out: dict[str, str] = {}
-    for table in schema.tables.values():
-        for name in table.fields:
-            out.setdefault(name.lower(), name)
-    out.update({name.lower(): name for name in schema.common_fields})
-    return out
-
-
-def _local_tables() -> dict:
-    try:
-        from tooling.checks import platform_names
-
-        return platform_names._local.tables("sumo")
-    except Exception:  # noqa: BLE001
-        return {}
-
-
-def _known_tables(partitions: bool | None = None) -> dict[str, str]:
-    """Lower-cased table name -> its spelling, schema and platforms.yml tables. `partitions`:
-    only partitions (True) or only source categories (False). A partition name has no `/` (only
-    letters, digits and underscores); the schema's source categories all have one, and a
-    platforms.yml table counts as either."""
-    schema = _schema()
-    names = [name for name in (schema.tables if schema is not None else ())
-             if partitions is None or ("/" not in name) == partitions]
-    names += list(_local_tables())
-    return {name.lower(): name for name in names}
-
-
-def _table_name(value: str) -> str:
-    """A source category or partition as the schema spells it (the scope matches them ignoring case)."""
-    known = _known_tables()
-    if value.lower() in known:
-        return known[value.lower()]
-    if "*" in value and not any(fnmatchcase(name, value) for name in known.values()):
-        lowered = value.lower()
-        if any(fnmatchcase(name.lower(), lowered) for name in known.values()):
-            return lowered
-    return value
-
-
-def _expand(pattern: str, partitions: bool) -> tuple[str, ...]:
-    """The known source categories (or partitions) a wildcard stands for, or the pattern itself
-    when it matches none (so the field check is skipped)."""
-    if "*" not in pattern:
-        return (pattern,)
-    known = _known_tables(partitions)
-    found = [name for name in known.values() if fnmatchcase(name.lower(), pattern.lower())]
-    return tuple(sorted(found)) or (pattern,)
 
 
 def references(tree: Any, text: str = "") -> Iterator[Reference]:
