@@ -80,7 +80,9 @@ def test_a_changed_file_reparses_only_its_changed_queries(tmp_path, monkeypatch)
     report = validate([target], jobs=1, cache=cache)
     assert (cache.hits, cache.misses) == (0, 1)
     assert parsed == ["spl"]
-    assert {d.code for d in report.diagnostics} <= {"DAC206", "DAC605"}  # v19 note; related packages elsewhere
+    # notes aside (the v19 successor; the SPL macro this copy's repository does not declare), only
+    # the related packages, which live elsewhere
+    assert {d.code for d in report.diagnostics if d.severity.value != "info"} <= {"DAC605"}
     assert len(list(cache.folder.glob("*.json"))) == 1  # one entry per file, not per version
     # a broken edit is still found, at its line
     target.write_text(text.replace("  kql: |\n", "  kql: |\n    )\n", 1), encoding="utf-8")

@@ -19,7 +19,7 @@ from tooling.checks.repository import check_repository
 from tooling.checks.samples import check_samples
 from tooling.checks.schema import check_schema, schema_validator
 from tooling.checks.platform_names import use_local as use_local_names
-from tooling.checks.verdicts import check_verdicts, use_local
+from tooling.checks.verdicts import check_verdicts, use_local, verdict_results
 from tooling.checks.text import check_bidi
 from tooling.diagnostics import CODES, Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
@@ -154,7 +154,15 @@ def parse_ahead(files: list[Path], known: dict[Path, QueryResults], fork) -> dic
 
 
 def _parse_languages(packages: list[Package], keys: list[str]) -> dict[Path, QueryResults]:
-    return {p.path: {**p.query_results, **parse_queries(p, keys)} for p in packages}
+    """Parse results and, for the queries without errors, their verdicts on the samples (which
+    need the same parsers: done here, they are not built again in the other process)."""
+    found: dict[Path, QueryResults] = {}
+    for package in packages:
+        package.earlier_results = dict(package.query_results)
+        package.query_results = {**package.query_results, **parse_queries(package, keys)}
+        package.query_results.update(verdict_results(package, keys))
+        found[package.path] = package.query_results
+    return found
 
 
 def warm_languages() -> None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from tooling.checks.content import has_placeholder
 from tooling.checks.queries import queries_to_parse, query_digest
 from tooling.diagnostics import Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
 from tooling.languages.evaluation import EvaluationContext
-from tooling.package import Package
+from tooling.package import Package, QueryResults
 from tooling.platforms import classify, render
 from tooling.platforms.local import NONE, LocalPlatforms
 
@@ -283,25 +283,39 @@ def _has_errors(diagnostics) -> bool:
     return any(d.severity == Severity.ERROR for d in diagnostics)
 
 
-def check_verdicts(package: Package) -> Iterator[Diagnostic]:
-    """DAC510-DAC513 for each query without errors (check_queries runs first), reusing a query's
-    verdicts while it, the samples and the local additions are unchanged (the tooling's
-    fingerprint keys the whole cache)."""
+def verdict_results(package: Package, keys: Iterable[str] = LANGUAGES) -> QueryResults:
+    """The verdict diagnostics (positions within each query) of the package's queries in `keys`
+    that have no errors (their parse results must be in `package.query_results`), reusing those
+    known from `package.earlier_results`. Kept per query like parse results, under
+    ("verdicts:<key>", digest of what they depend on)."""
+    results: QueryResults = {}
     if not runnable(package):
-        return
+        return results
     samples = package_samples(package)
     if not samples:
-        return
+        return results
     logsource = logsource_of(package)
     package_id = package.id or package.path.stem
-    yield from unknown_kinds(package, samples, logsource)
-    for key, text in queries_to_parse(package):
+    for key, text in queries_to_parse(package, keys):
         if _has_errors(package.query_results.get((key, query_digest(text)), ())):
             continue  # a query with syntax, lint or platform errors: those come first
         context = _local.context(key)
         entry = (VERDICTS + key, verdicts_digest(key, text, samples, logsource, context))
         known = package.earlier_results.get(entry)
-        if known is None:
-            known = query_verdicts(package_id, key, text, samples, logsource, context)[1]
-        package.query_results[entry] = known
-        yield from place(package, key, known)
+        results[entry] = known if known is not None else query_verdicts(
+            package_id, key, text, samples, logsource, context)[1]
+    return results
+
+
+def check_verdicts(package: Package) -> Iterator[Diagnostic]:
+    """DAC510-DAC513 for each query without errors (check_queries runs first), reusing a query's
+    verdicts while it, the samples and the local additions are unchanged (the tooling's
+    fingerprint keys the whole cache)."""
+    samples = package_samples(package) if runnable(package) else []
+    if not samples:
+        return
+    yield from unknown_kinds(package, samples, logsource_of(package))
+    found = verdict_results(package)
+    package.query_results.update(found)
+    for (entry, _), diagnostics in found.items():
+        yield from place(package, entry[len(VERDICTS):], diagnostics)

@@ -68,6 +68,19 @@ class Language:
         self.opaque = re.compile(opaque)  # strings and comments, whose brackets do not nest
 
     def parse(self, text: str) -> ParseResult:
+        # The same query is parsed for its diagnostics, then compiled for its verdicts: keep the
+        # last few results (a parse result is read, never changed, by every caller).
+        recent = self.__dict__.setdefault("_recent_parses", {})
+        found = recent.get(text) if isinstance(text, str) else None
+        if found is None:
+            found = self._parse_checked(text)
+            if isinstance(text, str):
+                if len(recent) >= 32:
+                    recent.clear()
+                recent[text] = found
+        return found
+
+    def _parse_checked(self, text: str) -> ParseResult:
         if not isinstance(text, str):
             return ParseResult(False, [Diagnostic("DAC301", f"{self.name} syntax error: a query must be text")])
         if len(text) > MAX_QUERY_CHARS:
@@ -131,7 +144,7 @@ class Language:
         return found
 
     def _compile_text(self, text: str) -> Compiled | NotEvaluated:
-        parsed = self.parse(text)
+        parsed = self.__dict__.get("_recent_parses", {}).get(text) or self.parse(text)
         if not parsed.ok:
             first = next((d for d in parsed.diagnostics if d.code.startswith("DAC3")), None)
             line, column = (first.line, first.column) if first else (1, 1)
