@@ -39,6 +39,7 @@ EXPECTED = {
     "DAC117": (MAIN, 87, 11),    # DAC999
     "DAC118": (MAIN, 4, 14),     # the placeholder description
     "DAC121": (MAIN, 36, 32),    # the U+202E after 'sc.exe' in the KQL string: '"' is column 25
+    "DAC125": (MAIN, 87, 18),    # tests_not_covered[0]'s GUID (base + 2 lines), already tests[0]'s; "  - atomic_guid: " is 17
     "DAC201": ("T1562/T1562.099.yml", 1, 5),
     "DAC202": (MAIN, 16, 9),     # attack.name
     "DAC203": (MAIN, 14, 7),     # Persistence

@@ -64,6 +64,8 @@ class PackageChange:
     unreadable: str | None = None  # why the head (or base) file could not be loaded
     # (samples, languages whose query agrees with every sample) on each side, as `dac test` gives them
     tests: tuple[tuple[int, list[str]], tuple[int, list[str]]] | None = None
+    # (Atomic tests covered, Atomic tests listed as not covered) on each side
+    atomic: tuple[tuple[int, int], tuple[int, int]] | None = None
 
 
 # -- git ---------------------------------------------------------------------------------------
@@ -209,6 +211,7 @@ def compare(base: Side, head: Side) -> list[PackageChange]:
                                if key not in ("queries", *HEADLINE_FIELDS) and old.get(key) != new.get(key)]
         if kind != "removed" and not change.unreadable:
             change.tests = (_tested(old, base.local), _tested(new, head.local))
+            change.atomic = (atomic_coverage(old), atomic_coverage(new))
         old_findings, new_findings = base.findings(path), head.findings(path)
         if kind != "removed":  # a removed package's problems leave with it; nothing was fixed
             change.introduced = [d for key, d in new_findings.items() if key not in old_findings]
@@ -224,6 +227,19 @@ def _tested(data: dict, local: LocalPlatforms) -> tuple[int, list[str]]:
     results = data_verdicts(data, local)
     samples = len({(r.test, r.sample) for r in results})
     return samples, proven_languages(results)
+
+
+def atomic_coverage(data: dict) -> tuple[int, int]:
+    """(Atomic tests covered by `tests`, Atomic tests in `tests_not_covered`), each GUID counted once."""
+    def guids(entries: object, inner: str | None) -> set[str]:
+        found = set()
+        for entry in entries if isinstance(entries, list) else []:
+            holder = entry.get(inner) if inner and isinstance(entry, dict) else entry
+            guid = holder.get("atomic_guid") if isinstance(holder, dict) else None
+            if isinstance(guid, str) and guid:
+                found.add(guid.lower())
+        return found
+    return len(guids(data.get("tests"), "procedure")), len(guids(data.get("tests_not_covered"), None))
 
 
 def _same_content(old: Path, new: Path) -> bool:
@@ -284,6 +300,8 @@ def _details(change: PackageChange) -> list[str]:
         out.append("- also changed: " + ", ".join(f"`{md(s)}`" for s in change.sections))
     if change.tests is not None:
         out.append(_tests_line(change.tests))
+    if change.atomic is not None:
+        out.append(_atomic_line(change.atomic, change.kind == "added"))
     if change.introduced:
         out.append("- diagnostics introduced:")
         out.extend(_diagnostic_line(d) for d in change.introduced)
@@ -309,6 +327,14 @@ def _tests_line(tests: tuple[tuple[int, list[str]], tuple[int, list[str]]]) -> s
     if lost:
         line += " (**no longer proven: " + ", ".join(f"`{k}`" for k in lost) + "**)"
     return line
+
+
+def _atomic_line(atomic: tuple[tuple[int, int], tuple[int, int]], added: bool) -> str:
+    (old_covered, old_not), (new_covered, new_not) = atomic
+    if added or (old_covered, old_not) == (new_covered, new_not):
+        return f"- Atomic tests: {new_covered} covered, {new_not} not covered"
+    return (f"- Atomic tests: covered {old_covered} → **{new_covered}**, "
+            f"not covered {old_not} → **{new_not}**")
 
 
 def render(changes: list[PackageChange], base_label: str, head_label: str) -> str:

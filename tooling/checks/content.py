@@ -47,6 +47,34 @@ def check_tests(package: Package) -> Iterator[Diagnostic]:
             line, column = package.position(("tests", index, "procedure"))
             yield Diagnostic("DAC503", f"test {name!r} names no Atomic test GUID and no manual procedure",
                              line, column)
+    yield from _atomic_listed_twice(package)
+
+
+def _atomic_listed_twice(package: Package) -> Iterator[Diagnostic]:
+    """DAC125: an Atomic test GUID in `tests` and in `tests_not_covered`, or twice in either, reported at the
+    later entry (`tests` come first in the file)."""
+    listed: list[tuple[object, tuple]] = []
+    tests = package.data.get("tests")
+    for index, test in enumerate(tests if isinstance(tests, list) else []):
+        procedure = test.get("procedure") if isinstance(test, dict) else None
+        if isinstance(procedure, dict):
+            listed.append((procedure.get("atomic_guid"), ("tests", index, "procedure", "atomic_guid")))
+    not_covered = package.data.get("tests_not_covered")
+    for index, entry in enumerate(not_covered if isinstance(not_covered, list) else []):
+        if isinstance(entry, dict):
+            listed.append((entry.get("atomic_guid"), ("tests_not_covered", index, "atomic_guid")))
+    first: dict[str, tuple] = {}
+    for guid, pointer in listed:
+        if not isinstance(guid, str) or not guid:
+            continue
+        key = guid.lower()
+        if key not in first:
+            first[key] = pointer
+            continue
+        line, column = package.position(pointer)
+        earlier = ".".join(map(str, first[key][:2]))
+        yield Diagnostic("DAC125", f"Atomic test {guid} is already listed at {earlier}; a test is either covered "
+                                   f"(tests) or not covered (tests_not_covered), once", line, column)
 
 
 PLACEHOLDER = "<fill in: "  # what `dac new` writes where a person has to write

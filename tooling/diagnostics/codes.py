@@ -189,6 +189,16 @@ _ENTRIES = [
          "Operational\")",
          "Follow `schema/platforms.schema.json`: each platform key (kql ... logscale) may hold `macros`, "
          "`lookups`, `reference_sets`, `tables` and `fields`, each a mapping by name."),
+    Code("DAC125", "atomic-test-listed-twice", E, "An Atomic Red Team test GUID is listed twice across `tests` and "
+         "`tests_not_covered`.",
+         "Every Atomic test of the technique is either covered (in `tests`, with samples) or declared out of scope "
+         "(in `tests_not_covered`, with a reason), never both: a test listed in both places, or twice in one, makes "
+         "the package's coverage count wrong and leaves it unclear whether the detection is meant to catch it.",
+         "tests:\n  - name: Stop Defender\n    procedure:\n      atomic_guid: aa875ed4-8935-47e2-b2c5-6ec00ab220d2\n"
+         "tests_not_covered:\n  - atomic_guid: aa875ed4-8935-47e2-b2c5-6ec00ab220d2\n    reason: not in scope",
+         "tests:\n  - name: Stop Defender\n    procedure:\n      atomic_guid: aa875ed4-8935-47e2-b2c5-6ec00ab220d2",
+         "Keep the GUID in one place: in `tests` when the detection covers the Atomic test, in `tests_not_covered` "
+         "(with the reason) when it does not. Remove the second entry."),
     Code("DAC201", "unknown-technique", E, "The ATT&CK id is not in the bundled ATT&CK data.",
          "A mapping to a technique that does not exist breaks coverage reporting and the site links.",
          "id: T1562.099",

@@ -125,7 +125,7 @@ def render_tests(entry: Entry) -> list[str]:
     tests = [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []
     lines = ["## Testing methodology", ""]
     if not tests:
-        return lines + ["No tests yet.", ""]
+        return lines + ["No tests yet.", ""] + _not_covered(entry.data.get("tests_not_covered"))
     lines += [f"Validate this detection with {len(tests)} test{'s' if len(tests) != 1 else ''}. Each lists the "
               "procedure to run, the telemetry it should produce, and sample events that must (and must not) "
               "match; `dac test` runs every sample through the Sigma detection and each of the seven queries. "
@@ -138,7 +138,25 @@ def render_tests(entry: Entry) -> list[str]:
         samples = test.get("samples") if isinstance(test.get("samples"), dict) else {}
         lines += ["**Sample events that should match:**", ""] + _samples_table(_as_list(samples.get("match")))
         lines += ["**Sample events that should not match:**", ""] + _samples_table(_as_list(samples.get("no_match")))
-    return lines
+    return lines + _not_covered(entry.data.get("tests_not_covered"))
+
+
+def _not_covered(entries: Any) -> list[str]:
+    """The Atomic tests of the technique that the package leaves out, each with its reason."""
+    entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+    if not entries:
+        return []
+    rows = []
+    for e in entries:
+        technique, guid = e.get("atomic_technique"), e.get("atomic_guid")
+        url = atomic_url(technique)
+        where = f'<a href="{h(url)}">{h(technique)}</a>' if url else _cell(technique)
+        rows.append([f"{h(e.get('atomic_name'))}<br><code>{h(guid)}</code>", where, h(e.get("reason"))])
+    count = len(entries)
+    return ["### Atomic tests not covered", "",
+            f"{count} Atomic Red Team test{'s' if count != 1 else ''} of the technique on this package's platforms "
+            f"{'are' if count != 1 else 'is'} not covered by this detection, for the reason given.", "",
+            _table(["Atomic test", "Technique", "Reason"], rows), ""]
 
 
 def _as_list(value: Any) -> list:
