@@ -13,7 +13,7 @@ import time
 
 from hypothesis import strategies as st
 
-HANG_GUARD_S = 2.0  # a guard against hangs, not a speed assertion
+HANG_GUARD_S = 20.0  # a guard against hangs (minutes), not a speed assertion: generous on a busy machine
 
 
 @st.composite

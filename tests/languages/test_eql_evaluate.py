@@ -552,7 +552,7 @@ def test_backtracking_regex_is_bounded():
     events = [_event(0, event={"category": ["process"]}, process={"name": "a" * 5000 + "c"})]
     start = time.perf_counter()
     result = EQL.evaluate('process where process.name regex "(a|aa)+b"', events)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert not result.ok and "backtrack" in result.reason
 
 
@@ -560,7 +560,7 @@ def test_huge_event_with_a_costly_pattern_is_bounded():
     events = [_event(0, event={"category": ["process"]}, process={"command_line": "a" * 2_000_000})]
     start = time.perf_counter()
     result = EQL.evaluate('process where process.command_line : "*a*a*a*a*a*a*a*a*b"', events)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert not result.ok and result.reason
 
 
@@ -576,7 +576,7 @@ def test_deeply_nested_value_is_bounded():
     events = [_event(0, event={"category": ["process"]}, process={"args": value})]
     start = time.perf_counter()
     result = EQL.evaluate('process where process.args == "x"', events)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert not result.ok and result.reason
 
 

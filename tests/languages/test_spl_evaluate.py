@@ -711,14 +711,14 @@ def test_a_huge_event_is_bounded():
     huge = ev("a " * 2_000_000 + "needle", field="b" * 5_000_000)
     started = time.perf_counter()
     evaluation = run('needle field="*c*" | where match(field, "(b+)+c")', [huge])
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert evaluation.ok or evaluation.reason
 
 
 def test_a_backtracking_regex_is_not_evaluated():
     started = time.perf_counter()
     evaluation = run('* | where match(x, "^(a|aa)+$")', [ev("a", x="a" * 60 + "b")])
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert not evaluation.ok and "backtracks" in evaluation.reason
 
 
@@ -741,5 +741,5 @@ def test_many_events_are_bounded():
     events = [ev(f"line {i} with words", n=str(i)) for i in range(10_000)]
     started = time.perf_counter()
     evaluation = run("* | stats count by n | where count>0", events)
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert evaluation.ok and len(evaluation.matched) == 10_000 or not evaluation.ok

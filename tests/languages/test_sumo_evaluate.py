@@ -449,14 +449,14 @@ def test_huge_event_is_bounded():
     raw = "user=x " + "a" * 2_000_000
     started = time.perf_counter()
     result = SUMO.evaluate('* | parse regex "(?<v>(a|aa)+)b"', [msg(raw)])
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert not result.ok and result.reason
 
 
 def test_backtracking_regex_is_bounded():
     started = time.perf_counter()
     result = SUMO.evaluate('* | where _raw matches /(a|aa)+b/', [msg("a" * 5000)])
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert not result.ok and "backtracks" in result.reason
 
 
@@ -466,7 +466,7 @@ def test_deeply_nested_json_is_bounded():
         nested = {"a": nested}
     started = time.perf_counter()
     result = SUMO.evaluate("* | json auto | where isNull(a)", [msg(json.dumps(nested))])
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # a hang guard (a hang takes minutes), generous for a busy machine
     assert not result.ok and result.reason
 
 
