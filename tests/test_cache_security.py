@@ -156,3 +156,29 @@ def test_a_cache_folder_others_can_write_is_not_used(tmp_path):
     cache = ValidationCache(tmp_path / "cache")
     assert cache.folder is None
     assert validate([target], jobs=1, cache=cache).files == 1
+
+
+def test_any_bytes_in_an_entry_give_the_uncached_result(tmp_path):
+    # Whatever an entry holds (planted, damaged, another version's), the report is the one a run
+    # without a cache gives, and nothing raises.
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    target, entry = _stored_entry(tmp_path)
+    fresh = validate([target], jobs=1).diagnostics
+    valid = json.loads(entry.read_text())
+    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                               lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                          max_size=4), max_leaves=20)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.one_of(st.binary(max_size=300),
+                     json_values.map(lambda v: json.dumps(v).encode()),
+                     json_values.map(lambda v: json.dumps({**valid, "body": v}).encode())))
+    def check(content):
+        entry.write_bytes(content)
+        entry.chmod(0o600)
+        cache = ValidationCache(tmp_path / "cache")
+        assert validate([target], jobs=1, cache=cache).diagnostics == fresh
+
+    check()
