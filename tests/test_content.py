@@ -8,6 +8,7 @@ import pytest
 from tooling.attack import attack_data
 from tooling.languages import LANGUAGES
 from tooling.package import iter_package_files, load_package
+from tooling.sigma.rules import logsource_slug
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = [load_package(path) for path in iter_package_files([ROOT / "detections"])]
@@ -18,7 +19,15 @@ def test_package_is_complete(package):
     data = package.data
     assert set(data["queries"]) == set(LANGUAGES)
     assert all(data["queries"][key].strip() for key in LANGUAGES)
-    assert data["sigma"]["logsource"] and "condition" in data["sigma"]["detection"]
+    rules = data["sigma"]["rules"]
+    assert rules and all("condition" in rule["detection"] for rule in rules)
+    # generic logsources, one rule per kind of event: a product with a category or a service, never
+    # Sysmon's own service (pySigma's pipelines map generic categories, not `service: sysmon` EventIDs)
+    for rule in rules:
+        logsource = rule["logsource"]
+        assert logsource.get("product") and (logsource.get("category") or logsource.get("service")), logsource
+        assert logsource.get("service") != "sysmon", logsource
+    assert len({logsource_slug(rule["logsource"]) for rule in rules}) == len(rules)
     assert len(data["tests"]) >= 2
     for test in data["tests"]:
         assert test["samples"]["match"], test["name"]

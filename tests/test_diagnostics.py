@@ -32,14 +32,15 @@ EXPECTED = {
     "DAC110": (MAIN, 11, 1),     # attack: lost its name
     "DAC111": (MAIN, 7, 1),      # colour:
     "DAC112": (MAIN, 6, 11),     # urgent
-    "DAC113": (MAIN, 72, 5),     # the http:// reference
+    "DAC113": (MAIN, 73, 5),     # the http:// reference
     "DAC114": (MAIN, 9, 10),     # '2025-02-30'
     "DAC115": (MAIN, 10, 11),    # modified
-    "DAC116": (MAIN, 87, 11),    # the suppressed code that suppresses nothing
-    "DAC117": (MAIN, 87, 11),    # DAC999
+    "DAC116": (MAIN, 88, 11),    # the suppressed code that suppresses nothing
+    "DAC117": (MAIN, 88, 11),    # DAC999
     "DAC118": (MAIN, 4, 14),     # the placeholder description
     "DAC121": (MAIN, 36, 32),    # the U+202E after 'sc.exe' in the KQL string: '"' is column 25
-    "DAC125": (MAIN, 87, 18),    # tests_not_covered[0]'s GUID (base + 2 lines), already tests[0]'s; "  - atomic_guid: " is 17
+    # tests_not_covered[0]'s GUID (base + 2 lines), already tests[0]'s; "  - atomic_guid: " is 17
+    "DAC125": (MAIN, 88, 18),
     "DAC201": ("T1562/T1562.099.yml", 1, 5),
     "DAC202": (MAIN, 16, 9),     # attack.name
     "DAC203": (MAIN, 14, 7),     # Persistence
@@ -50,24 +51,24 @@ EXPECTED = {
     "DAC301": (MAIN, 36, 68),    # end of the KQL line whose '(' is never closed: col 4 + 64
     "DAC303": (MAIN, 36, 213),   # the 201st '(' of the KQL where: col 4 + len("| where ") + 201
     "DAC401": (MAIN, 45, 21),    # {{logsrc}} in the Sumo query: col 4 + 17
-    "DAC501": (MAIN, 82, 14),    # match: []
-    "DAC502": (MAIN, 84, 17),    # no_match: []
-    "DAC503": (MAIN, 75, 16),    # procedure: {}
-    "DAC504": (MAIN, 83, 11),    # the match sample 'sc start WinDefend'
-    "DAC505": (MAIN, 85, 11),    # the no_match sample 'sc stop WinDefend /y'
-    "DAC506": (MAIN, 68, 34),    # 'filter' in 'selection and not filter': col 16 + 18
-    "DAC507": (MAIN, 64, 3),     # the detection key, whose selection uses base64offset
-    "DAC508": (MAIN, 85, 11),    # the no_match sample, on whose 40 a's 'stop|(a|aa)+b' backtracks
-    "DAC509": (MAIN, 85, 11),    # the no_match sample, whose 300 slow values outrun the budget
+    "DAC501": (MAIN, 83, 14),    # match: []
+    "DAC502": (MAIN, 85, 17),    # no_match: []
+    "DAC503": (MAIN, 76, 16),    # procedure: {}
+    "DAC504": (MAIN, 84, 11),    # the match sample 'sc start WinDefend'
+    "DAC505": (MAIN, 86, 11),    # the no_match sample 'sc stop WinDefend /y'
+    "DAC506": (MAIN, 77, 38),    # 'filter' in the second rule's 'selection and not filter': col 20 + 18
+    "DAC507": (MAIN, 65, 7),     # the first rule's detection key, whose selection uses base64offset
+    "DAC508": (MAIN, 86, 11),    # the no_match sample, on whose 40 a's 'stop|(a|aa)+b' backtracks
+    "DAC509": (MAIN, 86, 11),    # the no_match sample, whose 300 slow values outrun the budget
     "DAC510": (MAIN, 35, 5),     # the KQL query's first character: no predicate position is known
     "DAC511": (MAIN, 58, 5),     # the LogScale query's first character
     "DAC512": (MAIN, 38, 5),     # the undeclared macro, first on the SPL query's first line
-    "DAC513": (MAIN, 86, 11),    # the added no_match sample {Foo: bar}
+    "DAC513": (MAIN, 87, 11),    # the added no_match sample {Foo: bar}
     "DAC601": ("T1562/T1562.001.yaml", 1, 5),
     "DAC602": ("T1562/T1562.002.yml", 2, 8),
     "DAC603": ("T1562/wrong-name.yml", 1, 5),
     "DAC604": ("T1059/T1562.001.yml", 1, 5),
-    "DAC605": (MAIN, 87, 9),
+    "DAC605": (MAIN, 88, 9),
 }
 BUILT_BY_TESTS = {"DAC107", "DAC119", "DAC120", "DAC302",  # a size, a link and a fifo git cannot carry
                   "DAC122",  # reported by `dac fmt`, not validate: tests/test_fmt.py
@@ -177,7 +178,7 @@ def test_suppression_with_reason_hides_its_code(tmp_path):
 def test_suppression_needs_a_reason(tmp_path):
     text = BASE + "suppressions:\n  - code: DAC401\n"
     report = validate([_write_package(tmp_path, text)], jobs=1)
-    assert _errors_and_warnings(report) == [("DAC110", 87, 5)]
+    assert _errors_and_warnings(report) == [("DAC110", 88, 5)]
 
 
 def test_every_code_documents_itself():

@@ -20,7 +20,8 @@ from tooling import SITE_URL
 from tooling.attack import attack_data
 from tooling.export import load_exportable
 from tooling.export.navigator import STATUS_SCORES
-from tooling.export.sigma import SIGMA_NAMESPACE, sigma_rule_yaml
+from tooling.export.sigma import SIGMA_NAMESPACE, sigma_rule_yaml, sigma_rules
+from tooling.sigma.rules import logsource_slug, package_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 # The packages are copied once per run: others may edit detections/ while the tests run, and an
@@ -146,35 +147,62 @@ def sigma_dir(tmp_path_factory):
     return out
 
 
-def test_one_rule_file_per_package(sigma_dir):
-    assert sorted(p.name for p in sigma_dir.iterdir()) == sorted(f"{p.id}.yml" for p in PACKAGES)
+RULES = [(package, rule) for package in PACKAGES for rule in package_rules(package.data)]
 
 
-@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.id)
-def test_rule_loads_in_pysigma_and_round_trips(sigma_dir, package):
-    text = (sigma_dir / f"{package.id}.yml").read_text(encoding="utf-8")
+def _file(package, rule) -> str:
+    return f"{package.id}_{logsource_slug(rule.logsource)}.yml"
+
+
+def test_one_rule_file_per_rule_of_each_package(sigma_dir):
+    assert sorted(p.name for p in sigma_dir.iterdir()) == sorted(_file(p, r) for p, r in RULES)
+    assert len(RULES) > len(PACKAGES)  # packages that read several kinds of event have several rules
+
+
+@pytest.mark.parametrize("package, sigma", RULES, ids=lambda x: getattr(x, "id", None) or getattr(x, "slug", ""))
+def test_rule_loads_in_pysigma_and_round_trips(sigma_dir, package, sigma):
+    text = (sigma_dir / _file(package, sigma)).read_text(encoding="utf-8")
     rule = SigmaRule.from_yaml(text)
     assert not rule.errors
     data = package.data
-    assert rule.title == data["title"]
-    assert rule.id == uuid.uuid5(SIGMA_NAMESPACE, package.id)
+    several = len(package_rules(data)) > 1
+    # a rule's own title; else the package's (with the logsource when the package has several rules)
+    suffix = " - " + " ".join(w.capitalize() for w in sigma.slug.split("_")) if several else ""
+    assert rule.title == (sigma.title or data["title"] + suffix)
+    assert rule.id == uuid.uuid5(SIGMA_NAMESPACE, f"{package.id}/{sigma.slug}")
+    siblings = [r for r in package_rules(data) if r.index != sigma.index]
+    assert [r.id for r in rule.related] == [uuid.uuid5(SIGMA_NAMESPACE, f"{package.id}/{r.slug}") for r in siblings]
     assert rule.status.name.lower() == data["status"]
     assert rule.level.name.lower() == data["severity"]
     assert rule.description == data["description"].strip()
-    assert rule.date.isoformat() == data["created"] and rule.modified.isoformat() == data["modified"]
-    assert rule.references == data["references"]
+    assert rule.date.isoformat() == data["created"]
+    assert (rule.modified.isoformat() if rule.modified else data["created"]) == data["modified"]
+    # ATT&CK's pages are left to the tags, as SigmaHQ's validators ask
+    assert rule.references == [r for r in data["references"] if not r.startswith("https://attack.mitre.org/")]
     assert rule.falsepositives == [fp["description"].strip() for fp in data["false_positives"]]
     tags = [str(t) for t in rule.tags]
     assert f"attack.{package.id.lower()}" in tags
     shortnames = {t.name: t.shortname for t in attack_data().tactics}
     assert {f"attack.{shortnames[name]}" for name in data["attack"]["tactics"]} <= set(tags)
-    # The logsource, detection and fields come back exactly as written in the package.
+    # The logsource and detection come back exactly as written in the package; `fields`, which
+    # Sigma deprecates, stays in the package.
     raw = yaml.safe_load(text)
-    assert raw["logsource"] == data["sigma"]["logsource"]
-    assert raw["detection"] == data["sigma"]["detection"]
-    assert raw.get("fields") == data["sigma"].get("fields")
-    assert rule.logsource.category == data["sigma"]["logsource"].get("category")
-    assert rule.logsource.product == data["sigma"]["logsource"].get("product")
+    written = data["sigma"]["rules"][sigma.index]
+    assert raw["logsource"] == written["logsource"]
+    assert raw["detection"] == written["detection"]
+    assert "fields" not in raw
+    assert rule.logsource.category == written["logsource"].get("category")
+    assert rule.logsource.product == written["logsource"].get("product")
+
+
+def test_rule_ids_do_not_depend_on_the_other_rules(tmp_path):
+    path = _copy_package(tmp_path, "T1562.001")
+    package = load_exportable([path]).packages[0]
+    before = {rule.slug: data["id"] for rule, data in sigma_rules(package)}
+    package.data["sigma"]["rules"].reverse()
+    package.data["sigma"]["rules"].pop()  # the first rule, now last, is gone; the other keeps its id
+    after = {rule.slug: data["id"] for rule, data in sigma_rules(package)}
+    assert after and all(before[slug] == rule_id for slug, rule_id in after.items())
 
 
 def test_rules_pass_pysigma_validators(sigma_dir):
@@ -201,7 +229,9 @@ def test_stdout_stream_holds_every_rule(run_dac):
     result = run_dac("export", "sigma", "-", "--from", str(DETECTIONS))
     assert result.returncode == 0, result.stderr
     collection = SigmaCollection.from_yaml(result.stdout)
-    assert sorted(r.title for r in collection.rules) == sorted(p.data["title"] for p in PACKAGES)
+    assert sorted(r.title for r in collection.rules) == sorted(data["title"] for p in PACKAGES
+                                                               for _, data in sigma_rules(p))
+    assert len(collection.rules) == len(RULES)
     assert not any(r.errors for r in collection.rules)
 
 
@@ -210,9 +240,9 @@ def test_yaml_1_1_words_stay_strings(tmp_path):
     path = _copy_package(tmp_path)
     package = load_exportable([path]).packages[0]
     words = ["yes", "on", "Off", "1:20", "0x1F", "010", "~", "null", "2025-01-15"]
-    package.data["sigma"]["detection"]["selection_words"] = {"Field": words}
+    package.data["sigma"]["rules"][0]["detection"]["selection_words"] = {"Field": words}
     package.data["title"] = "on"
-    raw = yaml.safe_load(sigma_rule_yaml(package))
+    raw = next(yaml.safe_load_all(sigma_rule_yaml(package)))
     assert raw["detection"]["selection_words"]["Field"] == words
     assert raw["title"] == "on"
 
@@ -221,7 +251,7 @@ def test_sub_technique_tags(sigma_dir):
     sub = next((p for p in PACKAGES if "." in p.id), None)
     if sub is None:
         pytest.skip("no sub-technique package")
-    rule = SigmaRule.from_yaml((sigma_dir / f"{sub.id}.yml").read_text(encoding="utf-8"))
+    rule = SigmaRule.from_yaml(next(sigma_dir.glob(f"{sub.id}_*.yml")).read_text(encoding="utf-8"))
     assert f"attack.{sub.id.lower()}" in [str(t) for t in rule.tags]  # e.g. attack.t1562.001
 
 

@@ -30,11 +30,24 @@ def test_reorders_keys_and_keeps_comments():
 
 
 def test_sigma_selections_stay_before_condition():
-    text = BASE.replace("    condition: selection\n", "")
-    text = text.replace("  detection:\n", "  detection:\n    condition: selection\n")
+    text = BASE.replace("        condition: selection\n", "")
+    text = text.replace("      detection:\n", "      detection:\n        condition: selection\n")
+    assert text != BASE
     out = format_text(text)
-    detection = out[out.index("  detection:"):out.index("false_positives:")]
+    detection = out[out.index("      detection:"):out.index("false_positives:")]
     assert detection.index("selection:") < detection.index("condition: selection")
+
+
+def test_sigma_rule_keys_take_the_schema_order():
+    text = BASE.replace("    - logsource:\n        category: process_creation\n        product: windows\n"
+                        "      detection:\n", "    - detection:\n")
+    text = text.replace("        condition: selection\n", "        condition: selection\n      title: Stop\n"
+                        "      logsource:\n        category: process_creation\n        product: windows\n")
+    assert text != BASE
+    out = format_text(text)
+    rule = out[out.index("  rules:"):out.index("false_positives:")]
+    assert rule.index("title: Stop") < rule.index("logsource:") < rule.index("detection:")
+    assert load(out) == load(text)
 
 
 def test_queries_become_literal_blocks():

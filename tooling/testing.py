@@ -192,7 +192,8 @@ def replay(recording_events: list[dict], paths: list[Path], keys: list[str] | No
     from tooling.checks.verdicts import logsource_of
     from tooling.languages import get_language
     from tooling.platforms import classify, render
-    from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
+    from tooling.sigma.detection import InvalidDetection, SlowMatch
+    from tooling.sigma.rules import InvalidRule, SigmaRules, UnsupportedRule, package_rules
 
     root = find_detections_root(paths)
     local = load_local(find_local_file(root))
@@ -204,12 +205,11 @@ def replay(recording_events: list[dict], paths: list[Path], keys: list[str] | No
             continue
         package_id = package.id or path.stem
         logsource = logsource_of(package)
-        sigma = package.data.get("sigma")
-        try:
-            compiled = SigmaDetection.parse(sigma.get("detection") if isinstance(sigma, dict) else None)
+        try:  # the Sigma form returns an event when some rule of the package matches it
+            compiled = SigmaRules.parse(package_rules(package.data))
             matched = tuple(i for i, event in enumerate(recording_events) if compiled.matches(event))
             results.append(ReplayResult(package_id, SIGMA, matched, True, rendered=len(recording_events)))
-        except (InvalidDetection, UnsupportedDetection, SlowMatch) as exc:
+        except (InvalidDetection, InvalidRule, UnsupportedRule, SlowMatch) as exc:
             results.append(ReplayResult(package_id, SIGMA, (), False, str(exc)))
         for key, text in queries_to_parse(package, keys or list(LANGUAGES)):
             origin, events = [], []

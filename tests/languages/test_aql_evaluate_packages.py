@@ -13,6 +13,7 @@ import yaml
 
 from tooling.languages import get_language
 from tooling.platforms import render
+from tooling.sigma.rules import shared_logsource
 
 AQL = get_language("aql")
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ def _samples():
     for path in PACKAGES:
         package = yaml.safe_load(path.read_text(encoding="utf-8"))
         query = package["queries"]["aql"]
-        logsource = package["sigma"]["logsource"]
+        logsource = shared_logsource(package)
         for test in package.get("tests", []):
             for expected in ("match", "no_match"):
                 for index, sample in enumerate(test.get("samples", {}).get(expected, []) or []):

@@ -13,6 +13,7 @@ import yaml
 
 from tooling.languages import get_language
 from tooling.platforms import kinds, render, render_table
+from tooling.sigma.rules import shared_logsource
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = sorted((ROOT / "detections" / "T1562").glob("*.yml"))
@@ -22,7 +23,7 @@ EQL = get_language("eql")
 def _samples():
     for path in PACKAGES:
         package = yaml.safe_load(path.read_text(encoding="utf-8"))
-        logsource = package["sigma"]["logsource"]
+        logsource = shared_logsource(package)
         for test in package.get("tests", []):
             for expected in ("match", "no_match"):
                 for index, sample in enumerate(test.get("samples", {}).get(expected, [])):

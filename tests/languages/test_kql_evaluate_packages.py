@@ -13,6 +13,7 @@ import yaml
 
 from tooling.languages import get_language
 from tooling.platforms import render
+from tooling.sigma.rules import shared_logsource
 
 KQL = get_language("kql")
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def _samples(package: dict):
 def test_package_query_is_evaluated_on_every_sample(path):
     package = yaml.safe_load(path.read_text(encoding="utf-8"))
     query = package["queries"]["kql"]
-    logsource = package["sigma"]["logsource"]
+    logsource = shared_logsource(package)
     checked = 0
     for name, sample, index in _samples(package):
         rendering = render("kql", sample, logsource, index=index)
@@ -48,6 +49,6 @@ def test_package_queries_evaluated_on_all_samples_at_once():
     """All of a package's rendered samples in one evaluation: each query still has a verdict."""
     for path in PACKAGES:
         package = yaml.safe_load(path.read_text(encoding="utf-8"))
-        events = [render("kql", s, package["sigma"]["logsource"], index=i).event for _, s, i in _samples(package)]
+        events = [render("kql", s, shared_logsource(package), index=i).event for _, s, i in _samples(package)]
         result = KQL.evaluate(package["queries"]["kql"], events)
         assert result.ok, f"{path.stem}: {result.reason}"

@@ -10,6 +10,7 @@ import yaml
 
 from tooling.languages import get_language
 from tooling.platforms import render, render_table
+from tooling.sigma.rules import shared_logsource
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = sorted((ROOT / "detections" / "T1562").glob("*.yml"))
@@ -31,11 +32,11 @@ def _samples():
 
 @pytest.mark.parametrize(("package", "sample", "index"), list(_samples()))
 def test_package_query_evaluates_every_sample(package, sample, index):
-    rendering = render("logscale", sample, package["sigma"]["logsource"], index=index)
+    rendering = render("logscale", sample, shared_logsource(package), index=index)
     if rendering is None:
         from tooling.platforms import classify
 
-        assert classify(sample, package["sigma"]["logsource"]) in OMITTED
+        assert classify(sample, shared_logsource(package)) in OMITTED
         return
     evaluation = LANG.evaluate(package["queries"]["logscale"], [rendering.event])
     assert evaluation.ok, evaluation.reason

@@ -16,6 +16,7 @@ import yaml
 from tooling.languages.evaluation import EvaluationContext
 from tooling.languages.spl import LANGUAGE
 from tooling.platforms import render
+from tooling.sigma.rules import shared_logsource
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = sorted((ROOT / "detections" / "T1562").glob("*.yml"))
@@ -43,7 +44,7 @@ def test_thirteen_packages():
 
 @pytest.mark.parametrize("package, sample, index", list(_samples()))
 def test_package_query_is_evaluated_on_each_sample(package, sample, index):
-    rendering = render("spl", sample, package["sigma"]["logsource"], index=index)
+    rendering = render("spl", sample, shared_logsource(package), index=index)
     assert rendering is not None, "every sample kind of the packages has a Splunk rendering"
     assert not rendering.unmapped, rendering.unmapped
     evaluation = LANGUAGE.evaluate(package["queries"]["spl"], [rendering.event], CONTEXT)
@@ -53,7 +54,7 @@ def test_package_query_is_evaluated_on_each_sample(package, sample, index):
 @pytest.mark.parametrize("path", PACKAGES, ids=lambda p: p.stem)
 def test_package_query_is_evaluated_on_all_samples_at_once(path):
     package = yaml.safe_load(path.read_text(encoding="utf-8"))
-    events = [render("spl", sample, package["sigma"]["logsource"], index=i).event
+    events = [render("spl", sample, shared_logsource(package), index=i).event
               for i, (_, sample) in enumerate((e, s) for t in package["tests"] for e, ss in t["samples"].items()
                                               for s in ss)]
     evaluation = LANGUAGE.evaluate(package["queries"]["spl"], events, CONTEXT)

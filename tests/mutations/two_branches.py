@@ -51,17 +51,18 @@ LAST 24 HOURS
 }
 
 SIGMA = '''sigma:
-  logsource:
-    category: process_creation
-    product: windows
-  detection:
-    selection_sc:
-      Image|endswith: '\\sc.exe'
-      CommandLine|contains: stop
-    selection_net:
-      Image|endswith: '\\net.exe'
-      CommandLine|contains: stop
-    condition: 1 of selection_*
+  rules:
+    - logsource:
+        category: process_creation
+        product: windows
+      detection:
+        selection_sc:
+          Image|endswith: '\\sc.exe'
+          CommandLine|contains: stop
+        selection_net:
+          Image|endswith: '\\net.exe'
+          CommandLine|contains: stop
+        condition: 1 of selection_*
 '''
 
 SAMPLES = '''    samples:

@@ -1,11 +1,11 @@
 """Drift: where a native query and the package's Sigma form disagree on generated events.
 
-`tooling.sigma.probes` makes boundary events from the Sigma detection (an event through each
-branch, a near-miss per predicate, case and wildcard variants), starting from the package's own
-`match` samples. The Sigma form labels each; every native query runs on the platform's rendering
-of it. A disagreement is a DAC514 warning at the query that shows the event. A package whose
-query differs on purpose (say, a case-sensitive platform default the team accepts) suppresses
-DAC514 with its reason, as any other code.
+`tooling.sigma.probes` makes boundary events from each Sigma rule's detection (an event through
+each branch, a near-miss per predicate, case and wildcard variants), starting from the package's
+own `match` samples. The Sigma form (the package's rules as a whole) labels each; every native
+query runs on the platform's rendering of it. A disagreement is a DAC514 warning at the query that
+shows the event. A package whose query differs on purpose (say, a case-sensitive platform default
+the team accepts) suppresses DAC514 with its reason, as any other code.
 """
 from __future__ import annotations
 
@@ -19,25 +19,34 @@ from tooling.languages import LANGUAGES, get_language
 from tooling.package import Package
 from tooling.platforms import classify, render
 from tooling.platforms.local import NONE, LocalPlatforms
-from tooling.sigma.detection import SigmaDetection, SlowMatch
+from tooling.sigma.detection import InvalidDetection, SlowMatch
 from tooling.sigma.probes import Probe, probe_events
+from tooling.sigma.rules import InvalidRule, SigmaRules, UnsupportedRule, package_rules
 
 MAX_SHOWN = 300  # characters of the event shown in a message
 
 
 def labelled_probes(package: Package) -> list[tuple[Probe, bool]]:
-    """The generated events with the Sigma form's verdict on each ([] when it has none)."""
-    sigma = package.data.get("sigma")
-    detection = sigma.get("detection") if isinstance(sigma, dict) else None
-    if not isinstance(detection, dict) or not runnable(package):
+    """The events generated from each Sigma rule, with the Sigma form's verdict on each (some rule
+    of the package matches it, or none does); [] when it has none."""
+    rules = package_rules(package.data)
+    if not rules or not runnable(package):
+        return []
+    try:
+        compiled = SigmaRules.parse(rules)
+    except (InvalidDetection, InvalidRule, UnsupportedRule):
         return []
     bases = [s.event for s in package_samples(package) if s.expected]
-    probes = probe_events(detection, bases)
-    if not probes:
-        return []
-    compiled = SigmaDetection.parse(detection)
+    probes: list[Probe] = []
+    for rule in rules:
+        probes.extend(probe_events(rule.detection, bases))
     labelled = []
+    seen: set[str] = set()
     for probe in probes:
+        key = repr(sorted(probe.event.items(), key=lambda item: item[0]))
+        if key in seen:  # the same event from two rules is one event
+            continue
+        seen.add(key)
         try:
             labelled.append((probe, compiled.matches(probe.event)))
         except SlowMatch:

@@ -14,7 +14,7 @@ from tooling.languages.base import MAX_QUERY_CHARS
 from tooling.site.catalog import CONFIDENCES, SEVERITIES, UNMAPPED, Catalog, Entry
 from tooling.site.escape import (enum_value, fence, h, is_technique_id, md_code, md_paragraphs,
                                  md_text, safe_url, text_of, yaml_string)
-from tooling.site.sigma import sigma_logsource_yaml, sigma_rule_yaml
+from tooling.site.sigma import sigma_logsources, sigma_rule_texts
 from tooling.site.testing import render_tests
 
 # The Pygments lexer used for each language's code block (registered by tooling.site.lexers).
@@ -188,14 +188,27 @@ def _false_positives(entry: Entry) -> list[str]:
 def _sigma(entry: Entry) -> list[str]:
     labels = ", ".join(f"{info.label} ({info.platform})" for info in LANGUAGES.values())
     tid = entry.id or entry.key
+    logsources = sigma_logsources(entry)
+    rules = sigma_rule_texts(entry)
+    several = len(rules) > 1
     lines = ["## Sigma rule and cross-platform mapping", "",
              f"The detection logic for {md_text(entry.title)} \\({md_text(tid)}\\) is also given in a "
              "vendor-neutral Sigma form, so that it can be deployed on any SIEM. The same logic ships above "
-             f"as native queries for {md_text(labels)}. In Sigma terms, this detection targets the following "
-             "logsource:", "",
-             fence(sigma_logsource_yaml(entry), "dac-yaml"), "",
-             "The complete Sigma rule, as `dac export sigma` writes it:", "",
-             fence(sigma_rule_yaml(entry), "dac-yaml"), ""]
+             f"as native queries for {md_text(labels)}. "]
+    if several:
+        lines[-1] += (f"In Sigma terms, it is {len(rules)} rules, one for each kind of event it reads; an event is "
+                      "detected when any of them matches it. They target the following logsources:")
+    else:
+        lines[-1] += "In Sigma terms, this detection targets the following logsource:"
+    lines += ["", fence("---\n".join(logsources) or "logsource: {}\n", "dac-yaml"), ""]
+    if several:
+        lines += ["The complete Sigma rules, as `dac export sigma` writes them (one file each):", ""]
+        for number, (title, text) in enumerate(rules, 1):
+            lines += [f'=== "Rule {number}"', "", f"    *{md_text(title)}*" if title else "    *(untitled)*", "",
+                      fence(text, "dac-yaml", indent="    "), ""]
+    else:
+        lines += ["The complete Sigma rule, as `dac export sigma` writes it:", "",
+                  fence(rules[0][1] if rules else "", "dac-yaml"), ""]
     if entry.id:
         search = ("https://github.com/search?type=code&q=repo%3ASigmaHQ%2Fsigma+attack."
                   + entry.id.lower())

@@ -1,6 +1,6 @@
-"""The package's Sigma section as YAML text: the logsource alone, and the complete Sigma rule.
+"""The package's Sigma rules as YAML text: each rule's logsource alone, and each complete Sigma rule.
 
-The rule is the one `dac export sigma` writes (tooling.export.sigma.sigma_rule: same keys, same
+Each rule is the one `dac export sigma` writes (tooling.export.sigma.sigma_rules: same keys, same
 stable rule id), dumped here with libyaml for speed; should the exporter fail on a broken package,
 the page shows the package's Sigma section as written. The text is shown in code blocks only, so
 it needs no escaping beyond the code block itself.
@@ -44,15 +44,30 @@ def _sigma(entry: Entry) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def sigma_logsources(entry: Entry) -> list[str]:
+    """Each rule's logsource as YAML, in the package's order."""
+    from tooling.sigma.rules import package_rules
+
+    return [_dump({"logsource": _plain(rule.logsource)}) for rule in package_rules(entry.data)]
+
+
 def sigma_logsource_yaml(entry: Entry) -> str:
-    return _dump({"logsource": _plain(_sigma(entry).get("logsource") or {})})
+    """Every rule's logsource, one YAML document each."""
+    return "---\n".join(sigma_logsources(entry)) or _dump({"logsource": {}})
 
 
-def sigma_rule_yaml(entry: Entry) -> str:
-    from tooling.export.sigma import sigma_rule
+def sigma_rule_texts(entry: Entry) -> list[tuple[str, str]]:
+    """(title, YAML) of each complete Sigma rule, as `dac export sigma` writes them."""
+    from tooling.export.sigma import sigma_rules
     from tooling.package import Package
 
     try:
-        return _dump(_plain(sigma_rule(Package(entry.path, "", entry.data))))
+        rules = sigma_rules(Package(entry.path, "", entry.data))
+        return [(str(rule.get("title") or ""), _dump(_plain(rule))) for _, rule in rules]
     except Exception:  # noqa: BLE001 - a package the exporter cannot read still gets its page
-        return _dump(_plain(_sigma(entry)))
+        return [("", _dump(_plain(_sigma(entry))))]
+
+
+def sigma_rule_yaml(entry: Entry) -> str:
+    """Every complete Sigma rule of the package, one YAML document each."""
+    return "---\n".join(text for _, text in sigma_rule_texts(entry))
