@@ -171,7 +171,9 @@ def test_rule_loads_in_pysigma_and_round_trips(sigma_dir, package, sigma):
     assert rule.title == (sigma.title or data["title"] + suffix)
     assert rule.id == uuid.uuid5(SIGMA_NAMESPACE, f"{package.id}/{sigma.slug}")
     siblings = [r for r in package_rules(data) if r.index != sigma.index]
-    assert [r.id for r in rule.related] == [uuid.uuid5(SIGMA_NAMESPACE, f"{package.id}/{r.slug}") for r in siblings]
+    related = yaml.safe_load(text).get("related") or []
+    assert related == [{"id": str(uuid.uuid5(SIGMA_NAMESPACE, f"{package.id}/{r.slug}")), "type": "similar"}
+                       for r in siblings]
     assert rule.status.name.lower() == data["status"]
     assert rule.level.name.lower() == data["severity"]
     assert rule.description == data["description"].strip()
