@@ -258,10 +258,12 @@ def re2(pattern: str, nocase: bool) -> Re2 | str:
     i = 0
     in_class = False
     multiline = dotall = False
+    classes = False  # an ASCII class escape (\w \d \s \b and their negations), not `\\s`
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
             nxt = pattern[i + 1]
+            classes = classes or nxt in "wWdDsSbB"
             if nxt == "Q":
                 end = pattern.find("\\E", i + 2)
                 body = pattern[i + 2:] if end < 0 else pattern[i + 2:end]
@@ -317,7 +319,7 @@ def re2(pattern: str, nocase: bool) -> Re2 | str:
     ascii_only = pattern.isascii()
     if ascii_only:
         flags |= regex.ASCII  # RE2's \w \d \s \b are ASCII
-    elif regex.search(r"\\[wWdDsSbB]", pattern):
+    elif classes:
         return "ASCII classes (\\w, \\d, \\s, \\b) together with non-ASCII characters (Unicode rules differ)"
     try:
         return Re2(regex.compile("".join(out), flags), dotall, pattern)
