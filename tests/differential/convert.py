@@ -50,6 +50,8 @@ def main() -> int:
                     collection = SigmaCollection.from_yaml(text)
                     resolved = plugins.get_pipeline_resolver().resolve([pipeline]) if pipeline else None
                     queries = plugins.backends[backend](processing_pipeline=resolved).convert(collection)
+                    if isinstance(queries, str):  # a pipeline's finalizer (crowdstrike_falcon's) joins them into one
+                        queries = [queries]
                     query = queries[0] if len(queries) == 1 else None
                     record = {"query": query} if isinstance(query, str) else {"error": f"{len(queries)} queries"}
                 except Exception as exc:  # noqa: BLE001 - a backend's refusal is data for the test

@@ -265,6 +265,28 @@ def unsupported_syntax(pattern: str) -> str | None:
     return None
 
 
+def _unquote(pattern: str) -> str:
+    r"""`\Q...\E` quoting (Java syntax; "Regular Expression Syntax Patterns", Quotation) -> an
+    escaped literal. Scanned escape by escape: in `\\Q` the backslash is escaped and `Q` is a plain
+    letter, so `/\\QuickAssist\.exe$/` is a backslash then `QuickAssist.exe`, not a quotation."""
+    if "\\Q" not in pattern:
+        return pattern
+    out, index = [], 0
+    while index < len(pattern):
+        if pattern[index] == "\\" and index + 1 < len(pattern):
+            if pattern[index + 1] == "Q":
+                end = pattern.find("\\E", index + 2)
+                out.append(re.escape(pattern[index + 2:] if end < 0 else pattern[index + 2:end]))
+                index = len(pattern) if end < 0 else end + 2
+                continue
+            out.append(pattern[index:index + 2])
+            index += 2
+            continue
+        out.append(pattern[index])
+        index += 1
+    return "".join(out)
+
+
 @lru_cache(maxsize=4096)
 def _compile_regex(pattern: str, flags: str) -> regex.Pattern | str:
     value = 0
@@ -275,8 +297,7 @@ def _compile_regex(pattern: str, flags: str) -> regex.Pattern | str:
     unsupported = unsupported_syntax(pattern)
     if unsupported:
         return f"regex syntax LogScale does not support ({unsupported})"
-    # \Q...\E quoting (Java syntax) -> an escaped literal
-    pattern = re.sub(r"\\Q(.*?)(?:\\E|$)", lambda m: re.escape(m.group(1)), pattern, flags=re.S)
+    pattern = _unquote(pattern)
     try:
         # ASCII: Java's \d \w \s \b and case folding are ASCII unless asked otherwise
         return regex.compile(pattern, value | regex.ASCII | regex.VERSION0)
@@ -303,9 +324,26 @@ def regex_token(token: Any) -> regex.Pattern:
     return compile_regex(body, flags, token)
 
 
+@lru_cache(maxsize=1024)
+def _unicode_twin(pattern: str, flags: int) -> regex.Pattern:
+    return regex.compile(pattern, (flags & ~regex.ASCII) | regex.UNICODE)
+
+
 def rx_search(compiled: regex.Pattern, value: str):
+    """The first match of `compiled` in `value`.
+
+    Undocumented, so not guessed: whether the `i` flag folds letters beyond ASCII ("Regular
+    Expression Flags" only says "matching values regardless of the case of the characters"; Java's
+    default folding is ASCII-only, RE2J's is Unicode). A case-insensitive match on non-ASCII text
+    whose answer differs between the two readings is not evaluated."""
     try:
-        return compiled.search(value, timeout=REGEX_TIMEOUT_S)
+        found = compiled.search(value, timeout=REGEX_TIMEOUT_S)
+        if compiled.flags & regex.IGNORECASE and not (value.isascii() and compiled.pattern.isascii()):
+            twin = _unicode_twin(compiled.pattern, compiled.flags)
+            if (twin.search(value, timeout=REGEX_TIMEOUT_S) is None) != (found is None):
+                raise ValueProblem("a case-insensitive regex on non-ASCII letters (whether the i flag folds "
+                                   "letters beyond ASCII is not documented)")
+        return found
     except TimeoutError:
         raise ValueProblem("a regular expression that backtracks without end") from None
 
