@@ -126,3 +126,24 @@ def test_an_unevaluated_feature_is_noted_at_its_rule(tmp_path):
     # the second rule's detection key: line 74, after six spaces
     assert [(code, line, column) for code, line, column, _ in found] == [("DAC507", 74, 7)]
     assert "the Sigma detection of rule 2 (windows_registry_set) uses the modifier 'base64offset'" in found[0][3]
+
+
+def test_drift_events_of_a_rule_are_built_on_the_samples_it_matches(tmp_path):
+    from tooling.checks.drift import labelled_probes
+    from tooling.package import load_package
+
+    linux_rule = ("false_positives:\n", """    - logsource:
+        category: process_creation
+        product: linux
+      detection:
+        selection:
+          CommandLine|contains: ufw disable
+        condition: selection
+false_positives:
+""")
+    match = "        - {EventID: 1, Image: 'C:\\Windows\\System32\\sc.exe', CommandLine: sc stop WinDefend}\n"
+    target = _package(tmp_path, linux_rule,
+                      (match, match + "        - {EventID: 1, Image: /usr/sbin/ufw, CommandLine: ufw disable}\n"))
+    probes = [probe for probe, _ in labelled_probes(load_package(target))
+              if "ufw" in str(probe.event.get("CommandLine"))]
+    assert probes and all(probe.event["Image"].startswith("/") for probe in probes)  # never the Windows sample's

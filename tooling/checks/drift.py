@@ -19,7 +19,7 @@ from tooling.languages import LANGUAGES, get_language
 from tooling.package import Package
 from tooling.platforms import classify, render
 from tooling.platforms.local import NONE, LocalPlatforms
-from tooling.sigma.detection import InvalidDetection, SlowMatch
+from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch
 from tooling.sigma.probes import Probe, probe_events
 from tooling.sigma.rules import InvalidRule, SigmaRules, UnsupportedRule, package_rules
 
@@ -38,8 +38,11 @@ def labelled_probes(package: Package) -> list[tuple[Probe, bool]]:
         return []
     bases = [s.event for s in package_samples(package) if s.expected]
     probes: list[Probe] = []
-    for rule in rules:
-        probes.extend(probe_events(rule.detection, bases))
+    for rule, detection in compiled.compiled:
+        # each rule's events are built on the samples it matches itself (a Linux rule's on Linux
+        # events, not on a Windows sample of the same package), else on any match sample
+        own = [base for base in bases if _matches(detection, base)]
+        probes.extend(probe_events(rule.detection, own or bases))
     labelled = []
     seen: set[str] = set()
     for probe in probes:
@@ -52,6 +55,13 @@ def labelled_probes(package: Package) -> list[tuple[Probe, bool]]:
         except SlowMatch:
             continue
     return labelled
+
+
+def _matches(detection: SigmaDetection, event: dict) -> bool:
+    try:
+        return detection.matches(event)
+    except SlowMatch:
+        return False
 
 
 def check_drift(package: Package, keys: list[str] | None = None, local: LocalPlatforms = NONE) -> Iterator[Diagnostic]:
