@@ -116,6 +116,12 @@ def kinds() -> list[dict]:
     return _read(HERE / "kinds.json")["kinds"]
 
 
+@lru_cache(maxsize=1)
+def case_varies() -> frozenset[str]:
+    """The sample fields whose letter case varies in real events (see kinds.json)."""
+    return frozenset(_read(HERE / "kinds.json").get("case_varies", {}).get("fields", ()))
+
+
 def _holds(condition: Mapping, sample: Mapping, logsource: Mapping) -> bool:
     for name in condition.get("has", ()):
         if name not in sample:

@@ -308,9 +308,12 @@ def _mutate(text: str) -> str:
     return text + "_"
 
 
-def probe_events(detection: dict, bases: list[dict] | None = None) -> list[Probe]:
+def probe_events(detection: dict, bases: list[dict] | None = None,
+                 case_fields: frozenset[str] | None = None) -> list[Probe]:
     """Events through each branch, near-misses and variants; [] for a detection that cannot be
-    parsed or evaluated (its own diagnostics say why)."""
+    parsed or evaluated (its own diagnostics say why). `case_fields`: the fields whose case
+    variants are made (None: every field); a value a system writes (an event type, a DWORD's
+    rendering, an API name) never varies in case, so a variant of it would be no real event."""
     try:
         SigmaDetection.parse(detection)
         tree = _condition_tree(detection)
@@ -343,7 +346,7 @@ def probe_events(detection: dict, bases: list[dict] | None = None) -> list[Probe
             base = _base_for(fields, bases or [])
             label = " and ".join(branch) or "the condition"
             add(_build(fields, base), f"through {label}")
-            for variant in _variants(fields, base, label):
+            for variant in _variants(fields, base, label, case_fields):
                 add(*variant)
     return probes
 
@@ -372,7 +375,8 @@ def _changed(value: str, where: str, text: str) -> str | None:
     return value[:start] + _mutate(value[start:start + len(text)]) + value[start + len(text):]
 
 
-def _variants(fields: dict[str, _Field], base: dict, label: str) -> Iterator[tuple[dict, str]]:
+def _variants(fields: dict[str, _Field], base: dict, label: str,
+              case_fields: frozenset[str] | None = None) -> Iterator[tuple[dict, str]]:
     built = _build(fields, base)
     for name, need in fields.items():
         if need.absent:
@@ -385,9 +389,10 @@ def _variants(fields: dict[str, _Field], base: dict, label: str) -> Iterator[tup
                 if changed is not None:
                     yield {**built, name: changed}, f"near-miss of {label}: {text!r} in {name} changed"
             # case: Sigma matches case-insensitively unless `cased`
-            if value.upper() != value:
+            varies = case_fields is None or name in case_fields
+            if varies and value.upper() != value:
                 yield {**built, name: value.upper()}, f"case variant of {label}: {name} in upper case"
-            if value.lower() != value:
+            if varies and value.lower() != value:
                 yield {**built, name: value.lower()}, f"case variant of {label}: {name} in lower case"
             # wildcard: the text a `contains` allows around the fragments
             if need.middle and need.exact is None:
