@@ -17,7 +17,7 @@ from tooling.checks.verdicts import logsource_of, package_samples, place, runnab
 from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
 from tooling.package import Package
-from tooling.platforms import classify, render
+from tooling.platforms import case_varies, classify, render
 from tooling.platforms.local import NONE, LocalPlatforms
 from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch
 from tooling.sigma.probes import Probe, probe_events
@@ -42,7 +42,7 @@ def labelled_probes(package: Package) -> list[tuple[Probe, bool]]:
         # each rule's events are built on the samples it matches itself (a Linux rule's on Linux
         # events, not on a Windows sample of the same package), else on any match sample
         own = [base for base in bases if _matches(detection, base)]
-        probes.extend(probe_events(rule.detection, own or bases))
+        probes.extend(probe_events(rule.detection, own or bases, case_fields=case_varies()))
     labelled = []
     seen: set[str] = set()
     for probe in probes:
