@@ -23,7 +23,8 @@ examples:
   dac test --format github                   annotations on the queries in a pull request
   dac test --events lab.jsonl                which recorded events each query returns
 
-exit codes: 0 every verdict agrees, 1 a verdict disagrees (or an error), 2 usage error
+exit codes: 0 every verdict agrees, 1 a verdict disagrees or an error (--fail-on warning: or drift),
+2 usage error
 """
 
 PLATFORMS_EPILOG = """\
@@ -55,6 +56,9 @@ def add_parsers(sub, renderers: list[str], languages: list[str]) -> None:
     test.add_argument("--no-cache", action="store_true",
                       help="run everything afresh instead of reusing an unchanged package's results "
                            "(kept in ~/.cache/dac/test)")
+    test.add_argument("--fail-on", choices=["error", "warning"], default="error",
+                      help="lowest severity that makes the exit code 1 besides a disagreeing verdict (default: error; "
+                           "warning also fails on drift, DAC514)")
     test.add_argument("--no-drift", action="store_true",
                       help="skip the events generated from the Sigma form (DAC514); run the samples only")
 
@@ -75,6 +79,7 @@ def add_parsers(sub, renderers: list[str], languages: list[str]) -> None:
 
 def cmd_test(args) -> int:
     from tooling.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, _package_paths, _write_report
+    from tooling.diagnostics import Severity
     from tooling.diagnostics.render import RENDERERS
     from tooling.testing import render_matrix, run_tests
 
@@ -95,7 +100,7 @@ def cmd_test(args) -> int:
         output = RENDERERS[args.format](report.diagnostics, report.files)
     if not _write_report(args, "test", output):
         return EXIT_USAGE
-    return EXIT_PROBLEMS if report.failed() else EXIT_OK
+    return EXIT_PROBLEMS if report.failed(Severity(args.fail_on)) else EXIT_OK
 
 
 def _replay(args, paths: list[Path]) -> int:

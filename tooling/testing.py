@@ -33,7 +33,9 @@ class TestReport:
     def disagreements(self) -> list[SampleResult]:
         return [r for r in self.results if r.verdict is not None and r.verdict != r.expected]
 
-    def failed(self, fail_on: Severity = Severity.WARNING) -> bool:
+    def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
+        """A verdict disagrees, or an error (a file that cannot be read, a Sigma form that cannot
+        work). Drift (DAC514) is a warning to read, not a failure, unless `fail_on` says so."""
         return bool(self.disagreements) or any(d.severity.rank >= fail_on.rank for d in self.diagnostics)
 
     def as_json(self) -> str:
