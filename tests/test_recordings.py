@@ -31,8 +31,9 @@ def test_winlogbeat_events_become_the_sigma_taxonomy():
 
 
 def test_security_datasets_events_keep_their_data_and_drop_collection_metadata():
-    record = {"EventID": "1", "SourceName": "Microsoft-Windows-Sysmon", "Channel": "Microsoft-Windows-Sysmon/Operational",
-              "Hostname": "WORKSTATION5", "@timestamp": "2020-05-02T03:00:00Z", "port": 60737,
+    record = {"EventID": "1", "SourceName": "Microsoft-Windows-Sysmon",
+              "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "WORKSTATION5",
+              "@timestamp": "2020-05-02T03:00:00Z", "port": 60737,
               "CommandLine": "sc stop WinDefend", "Image": "C:\\Windows\\System32\\sc.exe"}
     assert to_taxonomy(record) == {"EventID": 1, "Provider_Name": "Microsoft-Windows-Sysmon",
                                    "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "WORKSTATION5",
