@@ -27,28 +27,42 @@ def _null_atom(mode: int, negative: bool) -> bool | None:
     return negative and mode == NEGATED
 
 
-def _and(left: Expr, right: Expr, node: Any) -> Expr:
+def _and(operands: list[Expr], node: Any) -> Expr:
+    """A chain `a and b and c` as one closure (Kleene: false wins, then unknown)."""
     def run(row: dict, mode: int) -> Any:
-        a = truth(left(row, mode), node)
-        if a is False:
-            return False
-        b = truth(right(row, mode), node)
-        if b is False:
-            return False
-        return None if a is None or b is None else True
+        unknown = False
+        for operand in operands:
+            value = truth(operand(row, mode), node)
+            if value is False:
+                return False
+            unknown = unknown or value is None
+        return None if unknown else True
     return run
 
 
-def _or(left: Expr, right: Expr, node: Any) -> Expr:
+def _or(operands: list[Expr], node: Any) -> Expr:
+    """A chain `a or b or c` as one closure (Kleene: true wins, then unknown)."""
     def run(row: dict, mode: int) -> Any:
-        a = truth(left(row, mode), node)
-        if a is True:
-            return True
-        b = truth(right(row, mode), node)
-        if b is True:
-            return True
-        return None if a is None or b is None else False
+        unknown = False
+        for operand in operands:
+            value = truth(operand(row, mode), node)
+            if value is True:
+                return True
+            unknown = unknown or value is None
+        return None if unknown else False
     return run
+
+
+def _chain(node: Tree, kind: str) -> list[Any]:
+    """The operands of a left-nested chain of one operator (`a or b or c` is or(or(a, b), c)),
+    in order, gathered without recursion: a converted rule may join hundreds of terms."""
+    operands: list[Any] = []
+    while isinstance(node, Tree) and node.data == kind:
+        operands.append(node.children[-1])
+        node = node.children[0]
+    operands.append(node)
+    operands.reverse()
+    return operands
 
 
 def _not(inner: Expr, node: Any) -> Expr:
@@ -223,10 +237,9 @@ def compile_expr(node: Any) -> Expr:
     children = node.children
     if kind == "group":
         return compile_expr(children[0])
-    if kind == "and":
-        return _and(compile_expr(children[0]), compile_expr(children[-1]), node)
-    if kind == "or":
-        return _or(compile_expr(children[0]), compile_expr(children[-1]), node)
+    if kind in ("and", "or"):
+        operands = [compile_expr(operand) for operand in _chain(node, kind)]
+        return (_and if kind == "and" else _or)(operands, node)
     if kind == "not":
         return _not(compile_expr(children[-1]), node)
     if kind == "compare":

@@ -108,8 +108,51 @@ def as_number(value: Any) -> float | None:
 # --- regular expressions -------------------------------------------------------------------
 
 # RE2 has no lookaround, backreference, atomic group or possessive quantifier (matches.md and
-# replace.md: "Regex must be RE2 compliant"); such a pattern is rejected by Sumo Logic.
-_NOT_RE2 = re.compile(r"\(\?<?[=!]|\(\?>|\\[1-9]|\\k<|[*+?}][+]")
+# replace.md: "Regex must be RE2 compliant"); such a pattern is rejected by Sumo Logic. Only
+# unescaped characters count: in RE2 syntax `\\` is a literal backslash, so `\\7z` is a backslash
+# and "7z", not a backreference, and `\(?=` a literal parenthesis made optional, not a lookahead
+# (github.com/google/re2/wiki/Syntax: "\\* literal *, for any punctuation character *").
+_QUANTIFIERS = frozenset("*+?}")
+_DIGITS = frozenset("123456789")
+
+
+def _not_re2(source: str) -> bool:
+    """Whether a pattern uses a construct RE2 does not have, outside escapes and classes."""
+    index, length, in_class, after_quantifier = 0, len(source), False, False
+    while index < length:
+        char = source[index]
+        if char == "\\":
+            following = source[index + 1:index + 2]
+            if following in _DIGITS or source.startswith("k<", index + 1):
+                return True  # a backreference (numbered or named)
+            index += 2
+            after_quantifier = False
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+            index += 1
+            continue
+        if char == "[":
+            in_class = True
+            index += 1
+            if source.startswith("^", index):
+                index += 1
+            if source.startswith("]", index):  # a leading ] is a literal in the class
+                index += 1
+            after_quantifier = False
+            continue
+        if char == "(" and (source.startswith("?=", index + 1) or source.startswith("?!", index + 1)
+                            or source.startswith("?<=", index + 1) or source.startswith("?<!", index + 1)
+                            or source.startswith("?>", index + 1)):
+            return True  # lookaround or atomic group
+        if char == "+" and after_quantifier:
+            return True  # a possessive quantifier (a*+, a{2}+)
+        after_quantifier = char in _QUANTIFIERS
+        index += 1
+    return False
+
+
 # An inline flag group after the start: Java and RE2 scope it to the rest of its group, the
 # `regex` module (version 0) to the whole pattern.
 _LATE_FLAGS = re.compile(r"(?<!^)(?<!\\)\(\?[a-zA-Z]+\)")
@@ -123,7 +166,7 @@ class Pattern:
     __slots__ = ("source", "ascii", "unicode", "node")
 
     def __init__(self, source: str, flags: str, node: Any, *, re2: bool):
-        if re2 and _NOT_RE2.search(source):
+        if re2 and _not_re2(source):
             raise NotEvaluated.at(node, "a regular expression RE2 does not accept (lookaround, backreference, "
                                         "atomic or possessive)")
         if _LATE_FLAGS.search(source):
