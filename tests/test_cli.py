@@ -62,7 +62,7 @@ def test_github_annotations(run_dac):
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("::notice file=") and "title=DAC206::" in lines[0]
     assert lines[1].startswith("::error file=")
-    assert ",line=72,col=5,title=DAC113::DAC113 reference " in lines[1]
+    assert ",line=73,col=5,title=DAC113::DAC113 reference " in lines[1]  # tests/test_diagnostics.py
 
 
 def test_info_does_not_fail_but_fail_on_info_does(run_dac):
