@@ -3,8 +3,8 @@ pySigma's backends with the standard pipeline of each of the seven platforms.
 
 Both run in the differential tests' own environment (requirements.txt: sigma-cli, the SigmaHQ
 validators and the backends), never in dac's. What does not pass is listed below with its reason:
-a rule the tools reject for anything else fails the test, and so does an exception that is no
-longer needed (the lists stay true).
+a rule the tools reject for anything else fails the test; an exception that is no longer needed
+(a package's rule was improved) is a warning to remove it.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,8 @@ def test_the_export_passes_sigma_check(python, exported, tmp_path):
                                                                               Path(rule).name)})
     assert not unexpected, unexpected
     unused = set(CHECK_EXCEPTIONS) - {issue for issue, _ in issues}
-    assert not unused, f"exceptions no longer needed: {sorted(unused)}"
+    if unused:
+        warnings.warn(f"sigma check exceptions no longer needed: {sorted(unused)}", stacklevel=1)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +148,8 @@ def test_every_rule_is_converted_for_each_target(exported, conversions):
                  if "queries" in record}
     needless = sorted((rule, target) for rule, target in converted
                       if _slug(rule) in CONVERSION_EXCEPTIONS.get(target, {}))
-    assert not needless, f"exceptions no longer needed: {needless}"
+    if needless:
+        warnings.warn(f"conversion exceptions no longer needed: {needless}", stacklevel=1)
     for rule, targets in conversions.items():
         assert set(targets) == set(TARGETS), rule
 
