@@ -8,6 +8,7 @@ so a table cannot run arbitrary code. A platform may add its own in `<key>/trans
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any, Callable, Mapping
 from xml.sax.saxutils import escape, quoteattr
@@ -188,8 +189,67 @@ def message(sample: dict) -> str:
     return str(sample.get("message", ""))
 
 
+# --- Windows events whose EventData values are unnamed ------------------------------------------
+# A classic (message-file) provider such as SecurityCenter writes its insertion strings as unnamed
+# <Data> elements; Windows renders the message by putting them into the provider's template
+# (%1, %2 ...). winlogbeat / Elastic name them param1, param2 ... in winlog.event_data, and the Sigma
+# taxonomy (SigmaHQ's rules, e.g. Service Control Manager 7036) uses the same names. Templates of the
+# events the packages sample, keyed by (provider, event ID); a sample of another event renders its
+# message from its own `Data` (the whole text), else from its values joined.
+WINDOWS_MESSAGES = {
+    # SecurityCenter 15 (Application log): "Updated %1 status successfully to %2." (wscsvc's message
+    # table; the defendnot / no-defender write-ups show "Updated <name> status successfully to
+    # SECURITY_PRODUCT_STATE_ON.")
+    ("SecurityCenter", "15"): "Updated %1 status successfully to %2.",
+}
+_INSERT = re.compile(r"%(\d+)")
+
+
+def windows_insertion_strings(sample: Mapping) -> list[str]:
+    """The unnamed EventData values of a Windows event in order (the sample's param1, param2 ...)."""
+    found: list[str] = []
+    while f"param{len(found) + 1}" in sample:
+        found.append(str(text(sample[f"param{len(found) + 1}"])))
+    return found
+
+
+def windows_message(sample: Mapping) -> str:
+    """The message Windows renders for the event (Event Viewer's text, RenderingInfo/Message); a
+    sample that carries its rendered `Message` (a recording) keeps it."""
+    for name in ("Message", "message"):
+        if name in sample:
+            return str(text(sample[name]))
+    values = windows_insertion_strings(sample)
+    template = WINDOWS_MESSAGES.get((str(sample.get("Provider_Name", "")), str(sample.get("EventID", ""))))
+    if template and values:
+        return _INSERT.sub(lambda m: values[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(values) else "",
+                           template)
+    if "Data" in sample:
+        return str(text(sample["Data"]))
+    return " ".join(values)
+
+
+def windows_data_xml(sample: Mapping) -> str:
+    """The event's <EventData>: one unnamed <Data> per insertion string (as a classic provider
+    writes them), else the sample's `Data` as one unnamed value."""
+    values = windows_insertion_strings(sample) or ([str(text(sample["Data"]))] if "Data" in sample else [])
+    return "<EventData>" + "".join(f"<Data>{escape(value)}</Data>" for value in values) + "</EventData>"
+
+
+def windows_event_xml(sample: dict) -> str:
+    """The whole event as Windows renders its XML (EvtRender): System, then EventData."""
+    provider = str(sample.get("Provider_Name", ""))
+    channel = str(sample.get("Channel", "Application"))
+    computer = str(sample.get("Computer", "ws01.contoso.local"))
+    return (f"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+            f"<Provider Name={quoteattr(provider)}/><EventID>{escape(str(sample.get('EventID', '')))}</EventID>"
+            f"<Channel>{escape(channel)}</Channel><Computer>{escape(computer)}</Computer></System>"
+            f"{windows_data_xml(sample)}</Event>")
+
+
 FORMATS: dict[str, Callable[[dict], str]] = {
     "sysmon_xml": sysmon_xml, "json": json_text, "key_values": key_values, "message": message,
+    "windows_message": windows_message, "windows_event_xml": windows_event_xml,
 }
 
 

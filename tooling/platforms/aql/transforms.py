@@ -43,7 +43,7 @@ def wincollect(sample: dict) -> str:
                   if name not in ("EventID", "Provider_Name")]
         message = "  ".join(lines)
     else:
-        message = " ".join(str(shared.text(v)) for k, v in sample.items() if k not in ("EventID", "Provider_Name"))
+        message = shared.windows_message(sample)  # the text Windows renders from the insertion strings
     header = {
         "AgentDevice": "WindowsLog", "AgentLogFile": log_file, "PluginVersion": "7.3.1.16",
         "Source": provider, "Computer": HOST, "OriginatingComputer": HOST, "User": "SYSTEM",

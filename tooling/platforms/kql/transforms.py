@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from typing import Any, Mapping
+from xml.sax.saxutils import escape
+
+from tooling.platforms import transforms as shared
 
 # The Windows event log (channel) a provider writes to: the Event table's EventLog column.
 PROVIDER_LOGS = {
@@ -112,4 +115,20 @@ def auditd_text(sample: dict) -> str:
     return f"type={kind} msg=audit(1767268800.000:101): {rest}"
 
 
-FORMATS = {"fortigate_extensions": fortigate_extensions, "auditd_text": auditd_text}
+def event_data_item(sample: dict) -> str:
+    """The Event table's EventData for a classic provider's event: the agent's DataItem wrapping
+    the event's <EventData>, each insertion string an unnamed <Data> (as Windows writes them)."""
+    data = shared.windows_data_xml(sample).replace(
+        "<EventData>", '<EventData xmlns="http://schemas.microsoft.com/win/2004/08/events/event">', 1)
+    return (f'<DataItem type="System.XmlData" time="2026-01-01T12:00:00.0000000Z" '
+            f'sourceHealthServiceId="00000000-0000-0000-0000-000000000000">{data}</DataItem>')
+
+
+def parameter_xml(sample: dict) -> str:
+    """The Event table's ParameterXml: the insertion strings, one <Param> each."""
+    values = shared.windows_insertion_strings(sample) or ([str(sample["Data"])] if "Data" in sample else [])
+    return "".join(f"<Param>{escape(value)}</Param>" for value in values)
+
+
+FORMATS = {"fortigate_extensions": fortigate_extensions, "auditd_text": auditd_text,
+           "event_data_item": event_data_item, "parameter_xml": parameter_xml}

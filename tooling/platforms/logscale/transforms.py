@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from tooling.platforms.transforms import _dword, registry_kernel, registry_key, text
+from tooling.platforms.transforms import _dword, key_values, registry_kernel, registry_key, text
 
 # The sensor reports the image path as the kernel names it (\Device\HarddiskVolumeN\...); the
 # volume number depends on the disk layout; volume 3 is the usual system volume of a UEFI install.
@@ -115,8 +115,21 @@ def falcon_json(sample: dict) -> str:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
 
 
-TRANSFORMS = {"falcon_image": falcon_image, "falcon_registry_key": falcon_registry_key,
+def windows_dataset(value: Any, sample: Mapping | None = None) -> Any:
+    """#event.dataset of the microsoft-windows parser: windows.<channel> (windows.application)."""
+    return f"windows.{str(value).lower()}" if value else None
+
+
+def audisp_syslog(sample: dict) -> str:
+    """An auditd record as the audisp-syslog plugin writes it to syslog and a syslog source receives
+    it: the syslog header, then type=... msg=audit(<time>:<serial>): key=value ..."""
+    rest = {k: v for k, v in sample.items() if k != "type"}
+    return (f"<14>Jan  1 12:00:00 lnx01 audisp-syslog: type={sample.get('type', '')} "
+            f"msg=audit(1767268800.000:4242): {key_values(rest)}").rstrip()
+
+
+TRANSFORMS = {"windows_dataset": windows_dataset, "falcon_image": falcon_image, "falcon_registry_key": falcon_registry_key,
               "falcon_numeric": falcon_numeric, "falcon_string": falcon_string, "falcon_reg_type": falcon_reg_type,
               "json_object": json_object}
 FORMATS = {"falcon_json": falcon_json, "record_json": record_json, "gcp_record_json": gcp_record_json,
-           "fortigate_kv": fortigate_kv}
+           "fortigate_kv": fortigate_kv, "audisp_syslog": audisp_syslog}

@@ -128,12 +128,13 @@ def sysmon_xml(sample: dict) -> str:
 
 
 def windows_event_xml(sample: dict) -> str:
-    """A classic channel's event (Application, System ...): the sample's `Data` is the rendered
-    message, which Splunk keeps in RenderingInfo/Message."""
+    """A classic channel's event (Application, System ...): its insertion strings (the sample's
+    param1, param2 ...) as unnamed <Data> values, as the provider writes them, and the message
+    Windows renders from them, which Splunk keeps in RenderingInfo/Message (the add-on's Message)."""
     provider = str(sample.get("Provider_Name", ""))
     channel = str(sample.get("Channel", "Application"))
-    data = _data(sample, ("EventID", "Provider_Name", "Data", "Channel"))
-    return _windows_xml(provider, sample.get("EventID", ""), channel, COMPUTER, data, str(sample.get("Data", "")))
+    data = shared.windows_data_xml(sample)[len("<EventData>"):-len("</EventData>")]
+    return _windows_xml(provider, sample.get("EventID", ""), channel, COMPUTER, data, shared.windows_message(sample))
 
 
 def linux_sysmon_xml(sample: dict) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 from xml.sax.saxutils import escape
 
-from tooling.platforms.transforms import json_value, key_values, text
+from tooling.platforms.transforms import json_value, key_values, text, windows_insertion_strings, windows_message
 
 SAMPLE_EPOCH = int(datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc).timestamp())
 HOST = "ws01.contoso.local"
@@ -34,8 +34,12 @@ def _windows_event_data(sample: Mapping) -> tuple[str, str, str, dict]:
                 "CommandLine": sample.get("CommandLine", ""), "ParentProcessName": sample.get("ParentImage", "")}
         return "Security", "Microsoft-Windows-Security-Auditing", "A new process has been created.", data
     if "Provider_Name" in sample:
-        data = {"Data": text(sample.get("Data", ""))}
-        return "Application", str(sample["Provider_Name"]), str(sample.get("Data", "")), data
+        # A classic provider's unnamed insertion strings; Sumo does not document how its JSON format
+        # names values without a Name, so they are shown as one Data list. The rendered Message is
+        # what queries read.
+        values = windows_insertion_strings(sample) or [text(sample.get("Data", ""))]
+        data = {"Data": values if len(values) > 1 else values[0]}
+        return "Application", str(sample["Provider_Name"]), windows_message(sample), data
     data = {name: text(value) for name, value in sample.items() if name != "EventID"}
     if event_id == "1" and "RuleName" not in data:
         data = {"RuleName": "-", **data}
