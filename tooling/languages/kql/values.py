@@ -29,6 +29,7 @@ from typing import Any
 import regex
 
 from tooling.languages.evaluation import NotEvaluated, parse_time
+from tooling.languages.re2 import NotRe2, translate
 
 DATETIME_ZERO = datetime(1, 1, 1, tzinfo=timezone.utc)
 
@@ -202,59 +203,21 @@ def sort_key(value: Any) -> tuple:
 # --- regular expressions (RE2) ------------------------------------------------------------
 
 _REGEX_CACHE: dict[str, regex.Pattern] = {}
-_UNSUPPORTED_GROUPS = ("(?=", "(?!", "(?<=", "(?<!", "(?>", "(?|", "(?#", "(?(")
 
 
 def re2(pattern: str, node: Any = None) -> regex.Pattern:
-    """A Python `regex` pattern with RE2's meaning, or NotEvaluated for what RE2 refuses or what
-    is not translated. RE2: `$` without (?m) matches only at the end of the text (Python's also
-    before a final newline), `\\z` is the end of text, `\\b \\w \\d \\s` are ASCII; no lookaround,
-    backreferences, atomic groups or possessive quantifiers (the query would not run in Kusto)."""
+    """A Python `regex` pattern with RE2's meaning (tooling.languages.re2), compiled ASCII (RE2's
+    `\\b \\w \\d \\s` are ASCII), or NotEvaluated for what RE2 refuses (the query would not run
+    in Kusto) or what is not translated."""
     found = _REGEX_CACHE.get(pattern)
     if found is not None:
         return found
-    out: list[str] = []
-    multiline = bool(re.search(r"\(\?[a-zA-Z]*m[a-zA-Z]*[):]", pattern))
-    if re.search(r"\(\?[a-zA-Z]*U[a-zA-Z]*[):]", pattern):
-        raise _refuse(node, "the RE2 flag U (ungreedy)")
-    index, in_class, size = 0, False, len(pattern)
-    while index < size:
-        char = pattern[index]
-        if char == "\\":
-            nxt = pattern[index + 1: index + 2]
-            if nxt.isdigit() and nxt != "0" and not in_class:
-                raise _refuse(node, "a regex backreference (RE2 has none)")
-            if nxt in ("Z", "C", "G", "K", "R", "X") and not in_class:
-                raise _refuse(node, f"the regex escape \\{nxt} (RE2 does not have it)")
-            out.append("\\Z" if nxt == "z" else pattern[index: index + 2])
-            index += 2
-            continue
-        if in_class:
-            if char == "]" and out and out[-1] not in ("[", "[^"):
-                in_class = False
-            out.append(char)
-            index += 1
-            continue
-        if char == "[":
-            in_class = True
-            if pattern.startswith("[^", index):
-                out.append("[^")
-                index += 2
-            else:
-                out.append("[")
-                index += 1
-            if pattern[index: index + 1] == "]":  # a leading ] is literal
-                out.append("\\]")
-                index += 1
-            continue
-        if char == "(" and pattern.startswith(_UNSUPPORTED_GROUPS, index):
-            raise _refuse(node, "a regex lookaround, atomic or conditional group (RE2 has none)")
-        if char in "*+?}" and pattern[index + 1: index + 2] == "+":
-            raise _refuse(node, "a possessive regex quantifier (RE2 has none)")
-        out.append("\\Z" if char == "$" and not multiline else char)
-        index += 1
     try:
-        compiled = regex.compile("".join(out), regex.ASCII | regex.VERSION0)
+        translated = translate(pattern).text
+    except NotRe2 as exc:
+        raise _refuse(node, str(exc)) from None
+    try:
+        compiled = regex.compile(translated, regex.ASCII | regex.VERSION0)
     except regex.error as exc:
         raise _refuse(node, f"a regular expression that does not compile ({exc})") from None
     if len(_REGEX_CACHE) > 512:

@@ -30,6 +30,7 @@ from typing import Any, Iterable
 import regex
 
 from tooling.languages.evaluation import MISSING, NotEvaluated, search
+from tooling.languages.re2 import NotRe2, translate
 from tooling.languages.yaral.analysis import string_value
 
 # More unnested copies of one event than this is not a hand-written test event.
@@ -244,85 +245,21 @@ class Re2:
         return found
 
 
-_REFUSED = (("(?=", "lookahead"), ("(?!", "negative lookahead"), ("(?<=", "lookbehind"),
-            ("(?<!", "negative lookbehind"), ("(?>", "an atomic group"), ("(?(", "a conditional group"))
-
-
 @lru_cache(maxsize=2048)
 def re2(pattern: str, nocase: bool) -> Re2 | str:
-    """The compiled pattern, or why it is not evaluated (RE2 refuses it, or a difference)."""
-    for needle, name in _REFUSED:
-        if needle in pattern:
-            return f"{name} in a regular expression (RE2 has none)"
-    out: list[str] = []
-    i = 0
-    in_class = False
-    multiline = dotall = False
-    classes = False  # an ASCII class escape (\w \d \s \b and their negations), not `\\s`
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            classes = classes or nxt in "wWdDsSbB"
-            if nxt == "Q":
-                end = pattern.find("\\E", i + 2)
-                body = pattern[i + 2:] if end < 0 else pattern[i + 2:end]
-                out.append(regex.escape(body))
-                i = len(pattern) if end < 0 else end + 2
-                continue
-            if not in_class and nxt.isdigit() and nxt != "0":
-                return "a back reference in a regular expression (RE2 has none)"
-            if nxt in "ZCG":
-                return f"\\{nxt} in a regular expression (RE2 has none)"
-            out.append("\\Z" if nxt == "z" else pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            if char == "]" and not (out and out[-1] in ("[", "[^")):
-                in_class = False
-            out.append(char)
-        elif char == "[":
-            in_class = True
-            if pattern.startswith("[^", i):
-                out.append("[^")
-                i += 2
-                if pattern.startswith("]", i):
-                    out.append("\\]")
-                    i += 1
-                continue
-            out.append("[")
-            if pattern.startswith("]", i + 1):
-                out.append("\\]")
-                i += 1
-        elif char == "(" and pattern.startswith("(?", i) and i + 2 < len(pattern):
-            flags = regex.match(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?[:)]", pattern[i:])
-            if flags:
-                on = flags.group(1)
-                if set(on + (flags.group(2) or "")) - set("imsU"):
-                    return f"the flag group {flags.group(0)} (not RE2)"
-                if "U" in on:
-                    return "the ungreedy flag (?U) (not evaluated)"
-                multiline = multiline or "m" in on
-                dotall = dotall or "s" in on
-            out.append(char)
-        elif char == "$" and not multiline:
-            out.append("\\Z")  # RE2: the end of the text only (Python's $ also before a last \n)
-        elif char in "*+?}" and i + 1 < len(pattern) and pattern[i + 1] == "+" :
-            return "a possessive quantifier (not RE2)"
-        else:
-            out.append(char)
-        i += 1
-    for low, high in regex.findall(r"\{(\d+)(?:,(\d*))?\}", pattern):
-        if int(low) > 1000 or (high and int(high) > 1000):
-            return "a repetition count over 1000 (RE2 refuses it)"
+    """The compiled pattern (tooling.languages.re2's translation), or why it is not evaluated (RE2
+    refuses it, or a difference)."""
+    try:
+        translation = translate(pattern)
+    except NotRe2 as exc:
+        return str(exc)
     flags = regex.V0 | (regex.IGNORECASE if nocase else 0)
-    ascii_only = pattern.isascii()
-    if ascii_only:
+    if pattern.isascii():
         flags |= regex.ASCII  # RE2's \w \d \s \b are ASCII
-    elif classes:
+    elif translation.ascii_classes:
         return "ASCII classes (\\w, \\d, \\s, \\b) together with non-ASCII characters (Unicode rules differ)"
     try:
-        return Re2(regex.compile("".join(out), flags), dotall, pattern)
+        return Re2(regex.compile(translation.text, flags), translation.dotall, pattern)
     except (regex.error, OverflowError, RecursionError) as exc:
         return f"a regular expression that does not compile ({exc})"
 
