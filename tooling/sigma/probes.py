@@ -30,7 +30,8 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-from tooling.sigma.detection import InvalidDetection, SigmaDetection, UnsupportedDetection, _ConditionParser
+from tooling.sigma.condition import ConditionParser
+from tooling.sigma.detection import InvalidDetection, SigmaDetection, UnsupportedDetection
 
 MAX_BRANCHES = 64
 MAX_PROBES = 400
@@ -260,7 +261,7 @@ def _condition_tree(detection: dict) -> tuple:
     names = sorted(k for k in detection if k not in ("condition", "timeframe") and isinstance(k, str))
     conditions = detection["condition"]
     conditions = [conditions] if isinstance(conditions, str) else conditions
-    trees = [_ConditionParser(text, names, "").parse()[0] for text in conditions]
+    trees = [ConditionParser(text, names, "").parse()[0] for text in conditions]
     return trees[0] if len(trees) == 1 else ("or", trees)
 
 
