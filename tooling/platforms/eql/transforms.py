@@ -181,6 +181,84 @@ def syslog_vendor(value: Any, sample: Mapping | None = None) -> Any:
     return "Cisco" if _cisco(value) else None
 
 
+def syslog_product(value: Any, sample: Mapping | None = None) -> Any:
+    found = _cisco(value)
+    if found is None:
+        return None
+    return "asa" if found.group("facility") in ("ASA", "FTD") else "IOS"
+
+
+def syslog_severity(value: Any, sample: Mapping | None = None) -> Any:
+    found = _cisco(value)
+    return int(found.group("severity")) if found else None
+
+
+def ios_facility(value: Any, sample: Mapping | None = None) -> Any:
+    """cisco.ios.facility: the IOS facility (PARSER, SYS ...); the ASA pipeline has none."""
+    found = _cisco(value)
+    return found.group("facility") if found and found.group("facility") not in ("ASA", "FTD") else None
+
+
+# The cisco_asa ingest pipeline's groks for the command messages (111008 has none):
+# 111009 "^%{NOTSPACE} '%{NOTSPACE:server.user.name}' executed %{NOTSPACE} %{GREEDYDATA:...command_line_arguments}"
+# 111010 "User '%{NOTSPACE:server.user.name}', running %{QUOTEDSTRING} from IP %{IP:source.address},
+#         executed %{QUOTEDSTRING:...command_line_arguments}" (QUOTEDSTRING keeps the quotes)
+_ASA_111009 = re.compile(r"^\S+ '(?P<user>\S+)' executed \S+ (?P<command>.*)$", re.S)
+_ASA_111010 = re.compile(r"User '(?P<user>\S+)', running (?:'[^']*'|\"[^\"]*\") from IP (?P<ip>[0-9A-Fa-f.:]+), "
+                         r"executed (?P<command>'[^']*'|\"[^\"]*\")")
+
+
+def _asa_command(value: Any):
+    found = _cisco(value)
+    if found is None or found.group("facility") not in ("ASA", "FTD"):
+        return None
+    pattern = {"111009": _ASA_111009, "111010": _ASA_111010}.get(found.group("mnemonic"))
+    return pattern.search(found.group("text")) if pattern else None
+
+
+def asa_command_line_arguments(value: Any, sample: Mapping | None = None) -> Any:
+    found = _asa_command(value)
+    return found.group("command") if found else None
+
+
+def asa_command_user(value: Any, sample: Mapping | None = None) -> Any:
+    found = _asa_command(value)
+    return found.group("user") if found else None
+
+
+def asa_command_source(value: Any, sample: Mapping | None = None) -> Any:
+    found = _asa_command(value)
+    return found.groupdict().get("ip") if found else None
+
+
+# The pipeline's categorization of the configuration messages (script_ecs_categorization).
+_ASA_CATEGORIES = {"111007": ("info",), "111009": ("info",), "111010": ("change",)}
+
+
+def _asa_id(value: Any) -> str | None:
+    found = _cisco(value)
+    return found.group("mnemonic") if found and found.group("facility") in ("ASA", "FTD") else None
+
+
+def asa_category(value: Any, sample: Mapping | None = None) -> Any:
+    """event.category: network for every ASA message, configuration for 111007/111009/111010."""
+    code = _asa_id(value)
+    if code is None:
+        return ["network"] if _cisco(value) else None
+    return ["configuration"] if code in _ASA_CATEGORIES else ["network"]
+
+
+def asa_type(value: Any, sample: Mapping | None = None) -> Any:
+    code = _asa_id(value)
+    if code is None:
+        return ["info"] if _cisco(value) else None
+    return list(_ASA_CATEGORIES[code]) if code in _ASA_CATEGORIES else None
+
+
+def asa_action(value: Any, sample: Mapping | None = None) -> Any:
+    return "configuration" if _asa_id(value) in _ASA_CATEGORIES else None
+
+
 def auditd_action(value: Any, sample: Mapping | None = None) -> Any:
     return str(value).lower() if value is not None else None
 
@@ -201,6 +279,10 @@ TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
     "defend_registry_key": defend_registry_key, "data_strings": data_strings, "data_type": data_type,
     "registry_event_type": registry_event_type, "registry_event_action": registry_event_action,
     "name_value_object": name_value_object, "syslog_dataset": syslog_dataset, "syslog_code": syslog_code,
-    "syslog_text": syslog_text, "syslog_vendor": syslog_vendor, "auditd_action": auditd_action, "outcome": outcome,
+    "syslog_text": syslog_text, "syslog_vendor": syslog_vendor, "syslog_product": syslog_product,
+    "syslog_severity": syslog_severity, "ios_facility": ios_facility,
+    "asa_command_line_arguments": asa_command_line_arguments, "asa_command_user": asa_command_user,
+    "asa_command_source": asa_command_source, "asa_category": asa_category, "asa_type": asa_type,
+    "asa_action": asa_action, "auditd_action": auditd_action, "outcome": outcome,
 }
 FORMATS: dict[str, Callable[[dict], str]] = {}
