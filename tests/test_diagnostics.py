@@ -64,6 +64,7 @@ EXPECTED = {
     "DAC511": (MAIN, 58, 5),     # the LogScale query's first character
     "DAC512": (MAIN, 38, 5),     # the undeclared macro, first on the SPL query's first line
     "DAC513": (MAIN, 87, 11),    # the added no_match sample {Foo: bar}
+    "DAC515": (MAIN, 35, 5),     # the KQL query's first character (the query, not the declaration, changed)
     "DAC601": ("T1562/T1562.001.yaml", 1, 5),
     "DAC602": ("T1562/T1562.002.yml", 2, 8),
     "DAC603": ("T1562/wrong-name.yml", 1, 5),

@@ -25,8 +25,12 @@ def test_every_sample_has_a_verdict_from_sigma_and_all_seven_languages(report):
     by_language = Counter(r.language for r in report.results)
     assert set(by_language) == {"sigma", *LANGUAGES}
     assert len(set(by_language.values())) == 1, by_language  # the same samples for everyone
-    unevaluated = [(r.package, r.language, r.test, r.sample, r.reason) for r in report.results if r.verdict is None]
+    unevaluated = [(r.package, r.language, r.test, r.sample, r.reason) for r in report.results
+                   if r.verdict is None and not r.declared]
     assert unevaluated == []
+    # what a test declares its platform cannot see is rare, and says why
+    declared = [r for r in report.results if r.declared]
+    assert len(declared) <= 10 and all(len(r.reason) > 40 for r in declared)
 
 
 def test_every_verdict_agrees_with_the_test(report):
@@ -39,4 +43,5 @@ def test_dac_test_reports_them_as_json(run_dac):
     result = run_dac("test", "--no-drift", "--no-cache", "--format", "json", timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     data = json.loads(result.stdout)
-    assert data["results"] and all(r["verdict"] == r["expected"] for r in data["results"])
+    assert data["results"] and all(r["verdict"] == r["expected"] for r in data["results"]
+                                   if not (r["reason"] or "").startswith("not covered: "))

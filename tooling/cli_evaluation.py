@@ -15,6 +15,7 @@ Events generated from the Sigma form (a branch each, a near-miss per predicate, 
 variants) show where a query drifts from it (DAC514, a warning).
 
 marks: ✓ agrees with the test   ✗ disagrees   · not evaluated (a note says why)
+       – the test declares the platform cannot see its events (not_covered_by, with the reason)
 
 examples:
   dac test                                   every package, all seven languages and Sigma

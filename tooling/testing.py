@@ -142,7 +142,7 @@ class TestCache:
         write_private(entry, json.dumps(payload, ensure_ascii=False).encode())
 
 
-MARKS = {True: "✓", False: "✗", None: "·"}
+MARKS = {True: "✓", False: "✗", None: "·", "declared": "–"}
 
 
 def render_matrix(report: TestReport) -> str:
@@ -165,13 +165,15 @@ def render_matrix(report: TestReport) -> str:
             marks = []
             for column in columns:
                 result = cells.get(column)
-                marks.append(" " if result is None else MARKS[None if result.verdict is None else result.agrees])
+                marks.append(" " if result is None else MARKS["declared"] if result.declared
+                             else MARKS[None if result.verdict is None else result.agrees])
             lines.append(f"  {label:{width}s} " + " ".join(f"{m:>8s}" for m in marks))
     total = len(report.results)
     agreed = sum(1 for r in report.results if r.agrees)
-    unevaluated = sum(1 for r in report.results if r.verdict is None)
+    declared = sum(1 for r in report.results if r.declared)
+    unevaluated = sum(1 for r in report.results if r.verdict is None) - declared
     lines.append(f"{report.files} package(s), {total} verdicts: {agreed} agree, {len(report.disagreements)} "
-                 f"disagree, {unevaluated} not evaluated")
+                 f"disagree, {unevaluated} not evaluated, {declared} declared not covered")
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator
 
 from tooling.checks.content import has_placeholder
@@ -28,6 +28,7 @@ from tooling.platforms import classify, render
 from tooling.platforms.local import NONE, LocalPlatforms
 
 SIGMA = "sigma"
+NOT_COVERED = "not covered: "  # the reason of a verdict a test's not_covered_by declines
 MAX_SAMPLES = 200  # per package: far above any real package, bounds what one file can cost
 
 
@@ -38,6 +39,8 @@ class Sample:
     expected: bool  # True: in `match`, False: in `no_match`
     number: int  # index within its list
     event: dict
+    # language -> why its platform cannot see this test's events (the test's `not_covered_by`)
+    declined: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -61,6 +64,11 @@ class SampleResult:
     def agrees(self) -> bool:
         return self.verdict is not None and self.verdict == self.expected
 
+    @property
+    def declared(self) -> bool:
+        """Not evaluated on purpose: the test declares this platform cannot see its events."""
+        return self.verdict is None and (self.reason or "").startswith(NOT_COVERED)
+
 
 def package_samples(package: Package) -> list[Sample]:
     tests = package.data.get("tests")
@@ -70,12 +78,22 @@ def package_samples(package: Package) -> list[Sample]:
         if not isinstance(samples, dict):
             continue
         name = test.get("name") if isinstance(test.get("name"), str) else f"test {index + 1}"
+        declined = _declined(test.get("not_covered_by"))
         for kind, expected in (("match", True), ("no_match", False)):
             events = samples.get(kind)
             for number, event in enumerate(events if isinstance(events, list) else []):
                 if isinstance(event, dict):
-                    found.append(Sample(index, name, expected, number, event))
+                    found.append(Sample(index, name, expected, number, event, declined))
     return found[:MAX_SAMPLES]
+
+
+def _declined(entries: Any) -> dict[str, str]:
+    """A test's `not_covered_by`: language -> the written reason its platform cannot see the events."""
+    declined: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("language"), str) and isinstance(entry.get("reason"), str):
+            declined[entry["language"]] = entry["reason"]
+    return declined
 
 
 def logsource_of(package: Package) -> dict:
@@ -92,7 +110,8 @@ def runnable(package: Package) -> bool:
 
 def verdicts_digest(key: str, text: str, samples: list[Sample], logsource: dict, context: EvaluationContext) -> bytes:
     """What a query's verdicts depend on besides the tooling (whose fingerprint keys the cache)."""
-    material = json.dumps([key, text, [[s.test_index, s.test, s.expected, s.number, s.event] for s in samples],
+    material = json.dumps([key, text, [[s.test_index, s.test, s.expected, s.number, s.event, s.declined]
+                                       for s in samples],
                            logsource, asdict(context)], sort_keys=True, default=str)
     return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
@@ -105,6 +124,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
     results: list[SampleResult] = []
     diagnostics: list[Diagnostic] = []
     noted: set[str] = set()
+    declined: dict[str, list[tuple[bool, bool]]] = {}  # test -> (expected, agrees) of declared samples
     for position, sample in enumerate(samples):
         kind = classify(sample.event, logsource)
         rendering = render(key, sample.event, logsource, index=position, kind=kind) if kind else None
@@ -128,6 +148,13 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
                     evaluation.line or 1, evaluation.column or 1))
             continue
         verdict = 0 in evaluation.matched
+        if key in sample.declined:
+            # declared out of this platform's reach, with a reason: no verdict counted, but an
+            # agreeing one shows the declaration is no longer needed (as DAC116 for suppressions)
+            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, None,
+                                        f"{NOT_COVERED}{sample.declined[key]}"))
+            declined.setdefault(sample.test, []).append((sample.expected, verdict == sample.expected))
+            continue
         explanation = evaluation.explanations.get(0)
         if verdict != sample.expected and explanation is None:
             explanation = fields_compared(key, text, rendering.event)
@@ -135,6 +162,11 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
                                     explanation if verdict != sample.expected else None))
         if verdict != sample.expected:
             diagnostics.append(_disagreement(name, sample, explanation))
+    for test, outcomes in declined.items():
+        # the query sees the test's events after all: it fires on a match sample and agrees on all
+        if all(agrees for _, agrees in outcomes) and any(expected for expected, _ in outcomes):
+            diagnostics.append(Diagnostic("DAC515", f"{name} query agrees with every sample of test {test!r}: "
+                                          f"its not_covered_by entry for {key} can go"))
     return results, diagnostics
 
 

@@ -92,4 +92,12 @@ CODES = [
          "queries:\n  logscale: |\n    CommandLine=/sc stop/i",
          "Read the event in the message: make the query agree with the Sigma form, or, when the difference is "
          "intended, suppress DAC514 in the package with the reason."),
+    Code("DAC515", "not-covered-declaration-unneeded", W, "A test declares a language's platform cannot see "
+         "its events (`not_covered_by`), yet that language's query agrees with the test's sample.",
+         "A declaration that no longer holds hides the query from the verdicts: a later regression on that "
+         "sample would go unnoticed.",
+         "tests:\n  - name: ...\n    not_covered_by:\n      - language: eql\n        reason: the integration keeps the "
+         "command only in message\n# but the EQL query now matches the sample",
+         "tests:\n  - name: ...   # the not_covered_by entry for eql removed",
+         "Remove the `not_covered_by` entry for that language."),
 ]

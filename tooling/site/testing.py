@@ -84,7 +84,8 @@ def _signal(signals: Any) -> list[str]:
     return ["**Expected signal:**", "", _table(["Source", "Event ID", "Description"], rows), ""]
 
 
-VERDICT_MARKS = {True: ("✓", "agrees"), False: ("✗", "disagrees"), None: ("·", "not evaluated")}
+VERDICT_MARKS = {True: ("✓", "agrees"), False: ("✗", "disagrees"), None: ("·", "not evaluated"),
+                 "declared": ("–", "not covered")}
 
 
 def _verdict_matrix(entry: Entry) -> list[str]:
@@ -107,7 +108,8 @@ def _verdict_matrix(entry: Entry) -> list[str]:
             if result is None:
                 row.append("&mdash;")
                 continue
-            mark, word = VERDICT_MARKS[None if result.verdict is None else result.agrees]
+            mark, word = VERDICT_MARKS["declared" if result.declared
+                                       else None if result.verdict is None else result.agrees]
             title = f"{labels[column]}: {word}" + (f" ({result.reason})" if result.reason else "")
             row.append(f'<span class="dac-verdict dac-verdict--{word.replace(" ", "-")}" title="{h(title)}">'
                        f"{mark}</span>")
@@ -115,7 +117,8 @@ def _verdict_matrix(entry: Entry) -> list[str]:
     proven = len(entry.proven)
     return ["### Verdicts on the samples", "",
             f"`dac test` runs the Sigma form and each native query on every sample, rendered into the platform's "
-            f"own event shape: ✓ agrees with the test, ✗ disagrees, · not evaluated (hover for the reason). "
+            f"own event shape: ✓ agrees with the test, ✗ disagrees, · not evaluated, – declared not covered by "
+            f"that platform (hover for the reason). "
             f"**{proven} of {len(LANGUAGES)}** native queries agree with every sample.", "",
             _table(["Sample"] + [h(labels[c]) for c in columns], body), ""]
 

@@ -128,8 +128,8 @@ def audisp_syslog(sample: dict) -> str:
             f"msg=audit(1767268800.000:4242): {key_values(rest)}").rstrip()
 
 
-TRANSFORMS = {"windows_dataset": windows_dataset, "falcon_image": falcon_image, "falcon_registry_key": falcon_registry_key,
-              "falcon_numeric": falcon_numeric, "falcon_string": falcon_string, "falcon_reg_type": falcon_reg_type,
-              "json_object": json_object}
+TRANSFORMS = {"windows_dataset": windows_dataset, "falcon_image": falcon_image,
+              "falcon_registry_key": falcon_registry_key, "falcon_numeric": falcon_numeric,
+              "falcon_string": falcon_string, "falcon_reg_type": falcon_reg_type, "json_object": json_object}
 FORMATS = {"falcon_json": falcon_json, "record_json": record_json, "gcp_record_json": gcp_record_json,
            "fortigate_kv": fortigate_kv, "audisp_syslog": audisp_syslog}
