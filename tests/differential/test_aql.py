@@ -5,9 +5,9 @@ the Sigma verdict (issue 21). The disagreement classes are written down in aql_d
 
     python -m pytest -s tests/differential/test_aql.py     # prints a summary line per target
 
-Two kinds of disagreement are the backend's, not the evaluator's, and are left out:
+Two kinds of disagreement are the backend's, not the evaluator's, and are left out of the agreement:
 * rules whose query cannot mean the rule (a class of the backend's mistranslation, detected on
-  the rule or the query: `EXCLUDED_CLASSES`);
+  the rule or the query: `EXCLUDED_CLASSES`; still evaluated, and counted in the verdict share);
 * single events whose disagreement a repair of one documented class removes (`explained`): the
   same event in the case the rule writes its value in (the backend compares exact values with the
   case-sensitive `=` / `IN`), the event with the properties the query reads present but empty
@@ -21,16 +21,14 @@ The summary line prints the strict agreement (no repair) beside the one the thre
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Callable, Iterator
+from typing import Callable
 
 from tests.differential.aql_events import PROPERTIES, qid_names, render
-from tests.differential.harness import (MIN_AGREEMENT, MIN_VERDICT_SHARE, Conversion, conversions, errors,
-                                        labelled_events)
+from tests.differential.harness import (Conversion, Labelled, conversions, errors, first_class, labelled_by_rule,
+                                        predicates, run_target, summarise_and_check)
 from tooling.languages import get_language
-from tooling.sigma.detection import InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection
+from tooling.sigma.detection import SigmaDetection, SlowMatch
 
 TARGETS = ("qradar-aql-community+qradar-aql-fields",)
 # The backend writes `SELECT * FROM events|flows WHERE <condition>`: a plain filter, so a rule's
@@ -39,20 +37,6 @@ _PLAIN_FILTER = re.compile(r"\ASELECT \*(, [^\n]*)? FROM (events|flows) WHERE [^
 
 
 # --- rules left out, each a class in aql_disagreements.md ---------------------------------------
-
-def _items(detection: dict) -> Iterator[tuple[str, list[str], Any]]:
-    """(field, modifiers, value) of every field predicate of the detection."""
-    for name, definition in detection.items():
-        if name in ("condition", "timeframe"):
-            continue
-        for mapping in definition if isinstance(definition, list) else [definition]:
-            if not isinstance(mapping, dict):
-                continue
-            for key, values in mapping.items():
-                field_name, *modifiers = str(key).split("|")
-                for value in values if isinstance(values, list) else [values]:
-                    yield field_name, modifiers, value
-
 
 def _concat_of_literals(case: Conversion) -> bool:
     """The pipeline maps Hashes and ImageLoaded to CONCAT('MD5=', 'MD5 Hash ', ...) and
@@ -66,7 +50,7 @@ def _event_source(case: Conversion) -> bool:
     (cloudtrail.amazonaws.com) only joins the product's list (`devicetype IN (..., 347)`), a value
     that names none (ec2.amazonaws.com) is dropped with a warning; either way the query does not
     test the event's eventSource."""
-    return any(name == "eventSource" for name, _, _ in _items(case.detection))
+    return any(name == "eventSource" for name, _, _ in predicates(case.detection))
 
 
 def _reparsed_unstructured(case: Conversion) -> bool:
@@ -76,7 +60,7 @@ def _reparsed_unstructured(case: Conversion) -> bool:
     unstructured = {"ScriptBlockText", "properties.message", "c-uri", "c-uri-extension", "c-uri-query", "cs-uri",
                     "cs-uri-query", "cs-uri-stem", "uri"}
     return any(name in unstructured and isinstance(value, str) and value.endswith("\\")
-               for name, _, value in _items(case.detection))
+               for name, _, value in predicates(case.detection))
 
 
 EXCLUDED_CLASSES: dict[str, Callable[[Conversion], bool]] = {
@@ -102,7 +86,7 @@ def _unanchored(query: str) -> str:
 def _literal_fragments(detection: dict) -> set[str]:
     """The literal parts (between Sigma wildcards) of the rule's values that hold `%` or `_`."""
     found = set()
-    for _, modifiers, value in _items(detection):
+    for _, modifiers, value in predicates(detection):
         if not isinstance(value, str) or "re" in modifiers:
             continue
         for piece in re.split(r"(?<!\\)[*?]", value):
@@ -202,114 +186,26 @@ def explained(case: Conversion, event: dict, expected: bool, pairs: list, detect
 
 # --- the comparison ----------------------------------------------------------------------------
 
-@dataclass
-class Tally:
-    converted: int = 0
-    without_events: int = 0
-    evaluated: int = 0  # rules with at least one renderable synthesised event, not excluded by a class
-    ok: int = 0  # of those, rules with a verdict on all their events
-    agree_strictly: int = 0  # of those, rules whose every verdict agrees with Sigma's
-    agree: int = 0  # of those, rules whose every verdict agrees or is explained by a repair
-    excluded: Counter = field(default_factory=Counter)
-    repaired: Counter = field(default_factory=Counter)  # events, by repair
-    reasons: Counter = field(default_factory=Counter)
-    disagreements: dict = field(default_factory=dict)
+def _renderable(case: Conversion, labelled: Labelled) -> Labelled:
+    """The events QRadar could hold (`render` is None for a built-in IP or port field with a value
+    of another type)."""
+    return [(event, expected) for event, expected in labelled if render(event, case.logsource) is not None]
 
 
-def verdicts(query: str, events: list[dict]) -> tuple[list[bool] | None, str | None]:
-    """Per event, whether the query returns it; None and the reason when not evaluated."""
-    aql = get_language("aql")
-    if _PLAIN_FILTER.match(query):
-        result = aql.evaluate(query, events)
-        if not result.ok:
-            return None, result.reason
-        matched = set(result.matched)
-        return [index in matched for index in range(len(events))], None
-    found = []
-    for event in events:
-        result = aql.evaluate(query, [event])
-        if not result.ok:
-            return None, result.reason
-        found.append(0 in result.matched)
-    return found, None
+def _render(case: Conversion, event: dict, index: int) -> dict:
+    return render(event, case.logsource)
 
 
-def _reason_class(reason: str | None) -> str:
-    text = re.sub(r"^\d+:\d+: ", "", reason or "")
-    return re.sub(r"\(.*", "", text).strip()[:80]
-
-
-def run_target(target: str, cases: list[Conversion], labelled: dict) -> Tally:
-    tally = Tally()
-    for case in cases:
-        if case.target != target:
-            continue
-        tally.converted += 1
-        pairs = [(event, expected) for event, expected in labelled[case.rule]
-                 if render(event, case.logsource) is not None]
-        if not pairs:
-            tally.without_events += 1
-            continue
-        excluded = next((name for name, applies in EXCLUDED_CLASSES.items() if applies(case)), None)
-        if excluded is not None:
-            tally.excluded[excluded] += 1
-            continue
-        tally.evaluated += 1
-        found, reason = verdicts(case.query, [render(event, case.logsource) for event, _ in pairs])
-        if found is None:
-            tally.reasons[_reason_class(reason)] += 1
-            continue
-        tally.ok += 1
-        wrong = [index for index, (verdict, (_, expected)) in enumerate(zip(found, pairs)) if verdict != expected]
-        if not wrong:
-            tally.agree_strictly += 1
-            tally.agree += 1
-            continue
-        detection = SigmaDetection.parse(case.detection)
-        unexplained = []
-        for index in wrong:
-            event, expected = pairs[index]
-            repair = explained(case, event, expected, pairs, detection)
-            if repair is None:
-                unexplained.append((event, expected))
-            else:
-                tally.repaired[repair] += 1
-        if unexplained:
-            tally.disagreements[case.rule] = unexplained
-        else:
-            tally.agree += 1
-    return tally
-
-
-def _labelled(detection: dict) -> list[tuple[dict, bool]]:
-    try:
-        SigmaDetection.parse(detection)
-    except (InvalidDetection, UnsupportedDetection):
-        return []
-    return labelled_events(detection)
+def _explained(case: Conversion, event: dict, expected: bool, pairs: Labelled) -> str | None:
+    return explained(case, event, expected, pairs, SigmaDetection.parse(case.detection))
 
 
 def test_aql_backend_conversions_agree_with_sigma():
     cases = conversions("aql")
-    refused = errors("aql")
-    labelled = {case.rule: _labelled(case.detection) for case in cases}
-    failures = []
+    labelled = labelled_by_rule(cases, _renderable)
     with qid_names():
-        tallies = {target: run_target(target, cases, labelled) for target in TARGETS}
-    for target, tally in tallies.items():
-        share = tally.ok / tally.evaluated if tally.evaluated else 0.0
-        agreement = tally.agree / tally.ok if tally.ok else 0.0
-        strict = tally.agree_strictly / tally.ok if tally.ok else 0.0
-        excluded = ", ".join(f"{count} {name}" for name, count in tally.excluded.most_common())
-        repaired = ", ".join(f"{count} {name}" for name, count in tally.repaired.most_common())
-        print(f"\naql {target}: {tally.converted} rules converted ({refused.get(target, 0)} refused), "
-              f"{tally.evaluated + sum(tally.excluded.values())} with synthesised events ({excluded} excluded); "
-              f"verdict on {tally.ok} of {tally.evaluated} ({share:.1%}), agreeing on {tally.agree} ({agreement:.1%}; "
-              f"{tally.agree_strictly} ({strict:.1%}) without repairs; events repaired: {repaired})")
-        if share < MIN_VERDICT_SHARE:
-            failures.append(f"{target}: verdict share {share:.1%}; not evaluated: {tally.reasons.most_common(8)}")
-        if agreement < MIN_AGREEMENT:
-            shown = list(tally.disagreements.items())[:8]
-            failures.append(f"{target}: agreement {agreement:.1%}; disagreeing rules: "
-                            + "; ".join(f"{rule} {examples[0]}" for rule, examples in shown))
+        tallies = {target: run_target("aql", target, cases, labelled, _render, plain_filter=_PLAIN_FILTER.match,
+                                      exclude=first_class(EXCLUDED_CLASSES), explain=_explained)
+                   for target in TARGETS}
+    failures = summarise_and_check("aql", tallies, errors("aql"))
     assert not failures, "\n".join(failures)

@@ -11,35 +11,19 @@ The disagreement classes are written down in yaral_disagreements.md.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from typing import Any, Callable, Iterator
 
-from tests.differential.harness import (MIN_AGREEMENT, MIN_VERDICT_SHARE, Conversion, conversions, errors,
-                                        labelled_events)
+from tests.differential.harness import (Conversion, Labelled, NotEvaluated, conversions, errors, first_class,
+                                        labelled_by_rule, predicates, present_where_compared_with_empty,
+                                        run_target, summarise_and_check)
 from tests.differential.yaral_events import NotARule, as_rule, event_types, path_of, render
-from tooling.languages import get_language
-from tooling.sigma.detection import (InvalidDetection, SigmaDetection, SlowMatch, UnsupportedDetection,
-                                     _ConditionParser)
+from tooling.sigma.detection import InvalidDetection, UnsupportedDetection, _ConditionParser
 
 TARGETS = ("secops+secops_udm",)
 
 
 # --- what the comparison leaves out, each a class in yaral_disagreements.md ---------------------
-
-def _items(detection: dict) -> Iterator[tuple[str, list[str], Any]]:
-    """(field, modifiers, value) of every field predicate of the detection."""
-    for name, definition in detection.items():
-        if name in ("condition", "timeframe"):
-            continue
-        for mapping in definition if isinstance(definition, list) else [definition]:
-            if not isinstance(mapping, dict):
-                continue
-            for key, values in mapping.items():
-                field_name, *modifiers = str(key).split("|")
-                for value in values if isinstance(values, list) else [values]:
-                    yield field_name, modifiers, value
-
 
 def _tree(detection: dict) -> tuple:
     """The condition as ("id", name) / ("not", tree) / ("and" | "or", [trees])."""
@@ -93,8 +77,8 @@ def _negation_not_distributed(case: Conversion) -> bool:
 def _expansion_not_grouped(case: Conversion) -> bool:
     """`|windash`: the backend writes the variants (`-s`, `/s`, `–s`, ...) as an `OR` without
     parentheses inside the surrounding `AND` (and binds tighter than or)."""
-    predicates = list(_items(case.detection))
-    return len(predicates) > 1 and any("windash" in modifiers for _, modifiers, _ in predicates)
+    found = list(predicates(case.detection))
+    return len(found) > 1 and any("windash" in modifiers for _, modifiers, _ in found)
 
 
 def _list_unanchored(case: Conversion) -> bool:
@@ -117,13 +101,13 @@ def _regex_backslash_doubled(case: Conversion) -> bool:
     r"""A `|re` value with a backslash: the backend escapes the escape character too (`\\.` for
     `\.`), so the regex asks for a literal backslash."""
     return any("re" in modifiers and isinstance(value, str) and "\\" in value
-               for _, modifiers, value in _items(case.detection))
+               for _, modifiers, value in predicates(case.detection))
 
 
 def _regex_made_caseless(case: Conversion) -> bool:
     """A `|re` value with letters: Sigma's regular expressions are case-sensitive, the backend
     writes every one with `nocase`."""
-    for _, modifiers, value in _items(case.detection):
+    for _, modifiers, value in predicates(case.detection):
         if "re" in modifiers and isinstance(value, str) and "(?i)" not in value:
             if re.search(r"[A-Za-z]", re.sub(r"\\.", "", value)):
                 return True
@@ -134,14 +118,14 @@ def _event_type_field(case: Conversion) -> bool:
     """Sysmon's registry `EventType` (SetValue, DeleteValue, ...): the pipeline maps it to
     metadata.event_type, which already holds the UDM event type the query requires
     (REGISTRY_MODIFICATION, ...), so the two tests can never hold together."""
-    return any(name == "EventType" for name, _, _ in _items(case.detection)) and any(
+    return any(name == "EventType" for name, _, _ in predicates(case.detection)) and any(
         path_of("EventType", [kind]) == "metadata.event_type" for kind in event_types(case.query))
 
 
 def _hash_prefix_kept(case: Conversion) -> bool:
     """Sysmon's `Hashes` (`MD5=...`, `IMPHASH=...`): the pipeline removes an algorithm prefix only
     after a `|`, so the query asks UDM's hash fields, which hold the bare digest, for `MD5=...`."""
-    return any(name == "Hashes" for name, _, _ in _items(case.detection))
+    return any(name == "Hashes" for name, _, _ in predicates(case.detection))
 
 
 def _fields_share_a_path(case: Conversion) -> bool:
@@ -149,7 +133,7 @@ def _fields_share_a_path(case: Conversion) -> bool:
     target.process.file.full_path, TargetFilename and OldName to target.file.names): an event
     holds one value there, Sigma's holds two."""
     types = event_types(case.query)
-    fields = {name for name, _, _ in _items(case.detection)}
+    fields = {name for name, _, _ in predicates(case.detection)}
     paths = Counter(path_of(name, types) for name in fields)
     return any(count > 1 for count in paths.values())
 
@@ -169,124 +153,32 @@ EXCLUDED_CLASSES: dict[str, Callable[[Conversion], bool]] = {
 }
 
 
-def _absent_or_empty_fields(detection: dict) -> set[str]:
-    """Fields the rule compares with null or '': Sigma tells an absent field from an empty one,
-    UDM does not (an omitted field is its zero value, "")."""
-    return {name for name, modifiers, value in _items(detection) if value is None or value == ""}
-
-
-def comparable(detection: dict, labelled: list[tuple[dict, bool]]) -> list[tuple[dict, bool]]:
-    """The rule's events with a value in each field it compares with null or '' (an event lacking
-    one gets "present" there, labelled again by the Sigma evaluator): an absent field has no UDM
-    counterpart distinct from "", so the comparison does not ask about it."""
-    sensitive = _absent_or_empty_fields(detection)
-    if not sensitive:
-        return labelled
-    sigma = SigmaDetection.parse(detection)  # labelled_events parsed it already
-    kept, seen = [], set()
-    for event, expected in labelled:
-        missing = {name: "present" for name in sensitive if name not in event}
-        if missing:
-            event = {**event, **missing}
-            try:
-                expected = sigma.matches(event)
-            except SlowMatch:
-                continue
-        key = repr(sorted(event.items()))
-        if key not in seen:
-            seen.add(key)
-            kept.append((event, expected))
-    return kept
-
-
 # --- the comparison ----------------------------------------------------------------------------
 
-@dataclass
-class Tally:
-    converted: int = 0
-    without_events: int = 0
-    evaluated: int = 0  # rules with at least one synthesised event
-    ok: int = 0  # rules with a verdict on all their events
-    compared: int = 0  # of those, rules not excluded by a class
-    agree: int = 0  # of those, rules whose every verdict agrees with Sigma's
-    agree_all: int = 0  # of the rules with a verdict, excluded or not, those agreeing throughout
-    excluded: Counter = field(default_factory=Counter)
-    reasons: Counter = field(default_factory=Counter)
-    unevaluated: dict = field(default_factory=lambda: defaultdict(list))
-    disagreements: dict = field(default_factory=lambda: defaultdict(list))
+def _comparable(case: Conversion, labelled: Labelled) -> Labelled:
+    """UDM has no absent field distinct from its zero value "": the absent case of a field the rule
+    compares with null or '' is not asked."""
+    return present_where_compared_with_empty(case.detection, labelled)
 
 
-def verdicts(rule: str, events: list[dict]) -> tuple[list[bool] | None, str | None]:
-    """Per event, whether the rule returns it; None and the reason when not evaluated. The rule
-    has one event variable and no match section: each event is a detection of its own, so all of
-    a rule's events go in at once."""
-    result = get_language("yaral").evaluate(rule, events)
-    if not result.ok:
-        return None, result.reason
-    matched = set(result.matched)
-    return [index in matched for index in range(len(events))], None
+def _one_event_rule(case: Conversion) -> str:
+    """The backend's UDM search as the one-event rule it means (yaral_events.as_rule)."""
+    try:
+        return as_rule(case.query)
+    except NotARule as exc:
+        raise NotEvaluated(str(exc)) from exc
 
 
-def _reason_class(reason: str | None) -> str:
-    text = re.sub(r"^\d+:\d+: ", "", reason or "")
-    return re.sub(r"\(.*", "", text).strip()[:80]
-
-
-def run_target(target: str, cases: list[Conversion], labelled: dict) -> Tally:
-    tally = Tally()
-    for case in cases:
-        if case.target != target:
-            continue
-        tally.converted += 1
-        pairs = comparable(case.detection, labelled[case.rule])
-        if not pairs:
-            tally.without_events += 1
-            continue
-        tally.evaluated += 1
-        try:
-            rule = as_rule(case.query)
-        except NotARule as exc:
-            found, reason = None, str(exc)
-        else:
-            rows = [render(event, case.query) for event, _ in pairs]
-            found, reason = verdicts(rule, rows)
-        if found is None:
-            tally.reasons[_reason_class(reason)] += 1
-            tally.unevaluated[_reason_class(reason)].append(case.rule)
-            continue
-        tally.ok += 1
-        wrong = [index for index, (verdict, (_, expected)) in enumerate(zip(found, pairs)) if verdict != expected]
-        tally.agree_all += not wrong
-        excluded = next((name for name, applies in EXCLUDED_CLASSES.items() if applies(case)), None)
-        if excluded is not None:
-            tally.excluded[excluded] += 1
-            continue
-        tally.compared += 1
-        if not wrong:
-            tally.agree += 1
-        else:
-            tally.disagreements[case.rule] = [(pairs[i][0], pairs[i][1]) for i in wrong]
-    return tally
+def _render(case: Conversion, event: dict, index: int) -> dict:
+    return render(event, case.query)
 
 
 def test_yaral_backend_conversions_agree_with_sigma():
     cases = conversions("yaral")
-    refused = errors("yaral")
-    labelled = {case.rule: labelled_events(case.detection) for case in cases}
-    failures = []
-    for target in TARGETS:
-        tally = run_target(target, cases, labelled)
-        share = tally.ok / tally.evaluated if tally.evaluated else 0.0
-        agreement = tally.agree / tally.compared if tally.compared else 0.0
-        excluded = ", ".join(f"{count} {name}" for name, count in tally.excluded.most_common()) or "none"
-        print(f"\nyaral {target}: {tally.converted} rules converted ({refused.get(target, 0)} refused), "
-              f"{tally.evaluated} with synthesised events; verdict on {tally.ok} ({share:.1%}); "
-              f"{tally.compared} compared ({excluded} excluded), agreeing on {tally.agree} ({agreement:.1%}); "
-              f"before the exclusions {tally.agree_all} of {tally.ok} agree")
-        if share < MIN_VERDICT_SHARE:
-            failures.append(f"{target}: verdict share {share:.1%}; not evaluated: {tally.reasons.most_common(8)}")
-        if agreement < MIN_AGREEMENT:
-            shown = list(tally.disagreements.items())[:8]
-            failures.append(f"{target}: agreement {agreement:.1%}; disagreeing rules: "
-                            + "; ".join(f"{rule} {examples[0]}" for rule, examples in shown))
+    labelled = labelled_by_rule(cases, _comparable)
+    # The rule has one event variable and no match section: each event is a detection of its own,
+    # so all of a rule's events go in at once.
+    tallies = {target: run_target("yaral", target, cases, labelled, _render, query=_one_event_rule,
+                                  exclude=first_class(EXCLUDED_CLASSES)) for target in TARGETS}
+    failures = summarise_and_check("yaral", tallies, errors("yaral"))
     assert not failures, "\n".join(failures)
