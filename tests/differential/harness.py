@@ -75,21 +75,19 @@ def rules_or_skip() -> Path:
     pytest.skip(f"no {RULES}: the differential tests run where shared/ sits beside the repository")
 
 
-def _python() -> Path:
-    return ENVIRONMENT / "bin" / "python"
-
-
-def ensure_environment() -> Path:
-    """The differential environment's interpreter, built from requirements.txt when missing or
-    out of date."""
-    stamp = ENVIRONMENT / "requirements.sha256"
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if _python().exists() and stamp.exists() and stamp.read_text() == wanted:
-        return _python()
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(ENVIRONMENT)], check=True)
-    subprocess.run([str(_python()), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+def ensure_environment(requirements: Path = REQUIREMENTS, environment: Path = ENVIRONMENT) -> Path:
+    """The interpreter of a test-only environment (by default the differential one,
+    `.venv-differential/` from requirements.txt), built from `requirements` when missing or out
+    of date."""
+    python = environment / "bin" / "python"
+    stamp = environment / "requirements.sha256"
+    wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(environment)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(requirements)], check=True)
     stamp.write_text(wanted)
-    return _python()
+    return python
 
 
 def _rules_digest(rules: Path) -> str:
@@ -107,7 +105,7 @@ def _converted_file(key: str) -> Path:
     out = folder / f"{_rules_digest(rules)}-{key}.jsonl"
     if not out.exists():
         python = ensure_environment()
-        temp = out.with_suffix(".tmp")
+        temp = out.with_name(f"{out.name}.{os.getpid()}.tmp")  # a process's own: two cannot clobber each other's
         subprocess.run([str(python), "-W", "ignore", str(HERE / "convert.py"), str(rules), str(temp), key],
                        check=True)
         temp.replace(out)
