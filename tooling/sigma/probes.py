@@ -266,12 +266,14 @@ def _condition_tree(detection: dict) -> tuple:
 
 
 def _base_for(fields: dict[str, _Field], bases: list[dict]) -> dict:
-    """The base event sharing most of the fields the branch needs (and its exact values)."""
+    """The base event that already satisfies most of what the branch needs (a real command line,
+    a real syslog line), then the one sharing most exact values and fields."""
     def score(base: dict) -> tuple:
+        satisfied = sum(1 for name, need in fields.items() if name in base and _satisfies(need, base[name]))
         exact = sum(1 for name, need in fields.items() if need.exact is not None and str(base.get(name, "")).lower()
                     == str(need.exact).lower())
         shared = sum(1 for name in fields if name in base)
-        return (exact, shared)
+        return (satisfied, exact, shared)
     return dict(max(bases, key=score)) if bases else {}
 
 
