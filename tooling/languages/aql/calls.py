@@ -420,4 +420,3 @@ def _aggregate(compiler: Any, node: Tree, name: str, arguments: list, star: bool
         found = numeric(group, state)
         return sum(found) / len(found) if found else None
     return average
-

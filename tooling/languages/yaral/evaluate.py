@@ -442,4 +442,3 @@ def _monotone(node: Any, outcomes: dict) -> bool:
             return (name in ("count", "count_distinct", "max") and operator in (">", ">=")
                     or name == "min" and operator in ("<", "<="))
     return False
-
