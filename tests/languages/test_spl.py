@@ -142,13 +142,7 @@ def test_invalid_queries_are_rejected(query):
     assert result.diagnostics and result.diagnostics[0].code == "DAC301"
 
 
-def test_t1562_query_file_parses():
-    from pathlib import Path
-
-    path = Path("/work/scratch/t1562/spl.txt")
-    if not path.exists():
-        pytest.skip("the T1562 scratch file is outside the repository")
-    assert path.read_text(encoding="utf-8") == T1562
+def test_t1562_query_parses():
     assert SPL.parse(T1562).ok
 
 

@@ -124,11 +124,6 @@ def test_t1562_query_parses(sumo):
     assert result.diagnostics == []
 
 
-@pytest.mark.skipif(not T1562.exists(), reason="the scratch copy lives outside the repository")
-def test_t1562_scratch_copy_is_the_tested_text():
-    assert T1562.read_text(encoding="utf-8") == T1562_TEXT
-
-
 # --------------------------------------------------------------------------- invalid queries
 
 INVALID = [
