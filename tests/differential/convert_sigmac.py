@@ -6,8 +6,11 @@ top-level package `sigma` that clashes with pySigma's.
 
     python convert_sigmac.py RULES_DIR OUT.jsonl
 
-Writes one JSON object a line, like convert.py: {"rule", "target", "key", "query"} or {"rule",
-"target", "key", "error"}, with target "sigmac-sumologic" and key "sumo".
+Writes one JSON object a line, like convert.py: {"rule", "target", "key", "query", "logsource"} or
+{"rule", "target", "key", "error"}, with target "sigmac-sumologic" and key "sumo"; "logsource" is
+what the configurations add for the rule's log source ({"conditions": [[field, value], ...],
+"index": [...]}), so the test can give its events the channel, EventID and source category the
+query asks of them.
 
 Configuration: the backend's own default, `SumoLogicBackend.default_config = ["sysmon",
 "sumologic"]`, which is what `sigmac -t sumologic RULE` uses when no `-c` is given (sigmac.py:
@@ -40,6 +43,20 @@ TARGET = "sigmac-sumologic"
 KEY = "sumo"
 
 
+def _logsource(rule_parser) -> dict:
+    """What the configurations add to the rule's query for its log source (get_logsource_condition):
+    the (field, value) conditions, AND-ed, a list value OR-ed (a nested list: another
+    configuration's conditions, AND-ed too), and the indexes, written `_sourceCategory=*<index>*`."""
+    logsource = rule_parser.get_logsource()
+    if logsource is None:
+        return {"conditions": [], "index": []}
+
+    def plain(items):
+        return [plain(item) if isinstance(item, list) else [item[0], item[1]] for item in items]
+
+    return {"conditions": plain(logsource.conditions), "index": list(logsource.index)}
+
+
 def main() -> int:
     rules_dir, out = Path(sys.argv[1]), Path(sys.argv[2])
     manager = SigmaConfigurationManager()
@@ -55,8 +72,10 @@ def main() -> int:
                 parser = SigmaCollectionParser(path.read_text(encoding="utf-8"), chain, None, path)
                 backend.setYmlFileName(str(path))
                 queries = list(parser.generate(backend))
-                record = {"query": queries[0]} if len(queries) == 1 and isinstance(queries[0], str) \
-                    else {"error": f"{len(queries)} queries"}
+                if len(queries) == 1 and isinstance(queries[0], str):
+                    record = {"query": queries[0], "logsource": _logsource(parser.parsers[0])}
+                else:
+                    record = {"error": f"{len(queries)} queries"}
             except Exception as exc:  # noqa: BLE001 - a backend's refusal is data for the test
                 record = {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
             handle.write(json.dumps({"rule": rule, "target": TARGET, "key": KEY, **record}) + "\n")
