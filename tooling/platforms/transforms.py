@@ -11,7 +11,18 @@ import json
 import re
 from datetime import datetime
 from typing import Any, Callable, Mapping
-from xml.sax.saxutils import escape, quoteattr
+
+def escape(value: str) -> str:
+    """XML character data (what xml.sax.saxutils.escape does, without importing urllib with it:
+    a fifth of a small run's start-up)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(value: str) -> str:
+    """An XML attribute value in double quotes."""
+    return '"' + escape(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;") \
+        .replace("\t", "&#9;") + '"'
+
 
 HIVES = {
     "HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKU": "HKEY_USERS",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from typing import Any, Mapping
-from xml.sax.saxutils import escape
 
 from tooling.platforms import transforms as shared
+from tooling.platforms.transforms import escape
 
 # The Windows event log (channel) a provider writes to: the Event table's EventLog column.
 PROVIDER_LOGS = {

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, Mapping
-from xml.sax.saxutils import escape, quoteattr
 
 from tooling.platforms import transforms as shared
+from tooling.platforms.transforms import escape, quoteattr
 
 # --- transforms ---------------------------------------------------------------------------------
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
-from xml.sax.saxutils import escape
 
-from tooling.platforms.transforms import json_value, key_values, text, windows_insertion_strings, windows_message
+from tooling.platforms.transforms import (
+    escape, json_value, key_values, text, windows_insertion_strings, windows_message,
+)
 
 SAMPLE_EPOCH = int(datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc).timestamp())
 HOST = "ws01.contoso.local"
