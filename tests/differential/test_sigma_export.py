@@ -59,10 +59,6 @@ CONVERSION_EXCEPTIONS: dict[str, dict[str, str]] = {
         "windows_registry_event": "the qradar-aql-fields pipeline has no field for the registry event type "
                                   "(Sigma's EventType): 'field EventType is not supported'",
     },
-    "sumologic_cse+sumologic_cse": {
-        "windows_application": "Cloud SIEM's normalized records have no field for the event's free text: the "
-                               "backend refuses Data|contains ('arbitrary string patterns')",
-    },
 }
 TARGETS = ("kusto+microsoft_xdr", "splunk+splunk_windows", "eql+ecs_windows", "qradar-aql-community+qradar-aql-fields",
            "secops+secops_udm", "log_scale+crowdstrike_falcon", "sumologic_cse+sumologic_cse")
