@@ -26,10 +26,13 @@ def _cell(value: Any) -> str:
     return f"<code>{text}</code>" if text else "&mdash;"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list, css_class: str = "") -> str:
+    """An HTML table; a row is a list of cells, or a text spanning the whole row."""
     head = "".join(f"<th>{c}</th>" for c in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>"
+    body = "".join(f'<tr><td colspan="{len(header)}">{row}</td></tr>' if isinstance(row, str)
+                   else "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    opening = f'<table class="{css_class}">' if css_class else "<table>"
+    return f"{opening}\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>"
 
 
 def _samples_table(events: list) -> list[str]:
@@ -101,8 +104,12 @@ def _verdict_matrix(entry: Entry) -> list[str]:
     for result in results:
         rows.setdefault((result.test, result.sample), {})[result.language] = result
     body = []
+    current = None
     for (test, sample), cells in rows.items():
-        row = [f"<code>{h(sample)}</code> {h(test)}"]
+        if test != current:  # the test's name once, across the table, then its samples
+            current = test
+            body.append(f"<strong>{h(test)}</strong>")
+        row = [f"<code>{h(sample)}</code>"]
         for column in columns:
             result = cells.get(column)
             if result is None:
@@ -120,7 +127,7 @@ def _verdict_matrix(entry: Entry) -> list[str]:
             f"own event shape: ✓ agrees with the test, ✗ disagrees, · not evaluated, – declared not covered by "
             f"that platform (hover for the reason). "
             f"**{proven} of {len(LANGUAGES)}** native queries agree with every sample.", "",
-            _table(["Sample"] + [h(labels[c]) for c in columns], body), ""]
+            _table(["Sample"] + [h(labels[c]) for c in columns], body, "dac-verdicts"), ""]
 
 
 def render_tests(entry: Entry) -> list[str]:
