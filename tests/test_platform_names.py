@@ -11,6 +11,7 @@ from tooling.checks import platform_names
 from tooling.checks.platform_names import name_diagnostics
 from tooling.languages import get_language
 from tooling.platforms import PlatformSchema, Table
+from tooling.platforms import local as local_additions
 from tooling.platforms.local import LocalPlatforms
 
 SCHEMA = PlatformSchema(
@@ -30,7 +31,7 @@ SCHEMA = PlatformSchema(
 def schema(monkeypatch):
     monkeypatch.setattr(platform_names, "platform_schema", lambda key: SCHEMA)
     monkeypatch.setattr(platform_names, "has_platform_data", lambda key, name="render.json": True)
-    monkeypatch.setattr(platform_names, "_local", LocalPlatforms())
+    monkeypatch.setattr(local_additions, "_in_use", LocalPlatforms())
 
 
 def found(query: str, key: str = "aql"):
@@ -75,8 +76,8 @@ def test_a_refused_type_is_dac483():
 
 
 def test_a_declared_field_is_known(monkeypatch):
-    monkeypatch.setattr(platform_names, "_local",
-                        LocalPlatforms(declared={"aql": {"fields": {"My Property": "string"}}}))
+    declared = LocalPlatforms(declared={"aql": {"fields": {"My Property": "string"}}})
+    monkeypatch.setattr(local_additions, "_in_use", declared)
     assert found("SELECT \"My Property\" FROM events") == []
 
 

@@ -18,12 +18,11 @@ from tooling.checks.queries import check_queries, parse_queries, queries_to_pars
 from tooling.checks.repository import check_repository
 from tooling.checks.samples import check_samples
 from tooling.checks.schema import check_schema, schema_validator
-from tooling.checks.platform_names import use_local as use_local_names
-from tooling.checks.verdicts import check_verdicts, use_local, verdict_results
+from tooling.checks.verdicts import check_verdicts, verdict_results
 from tooling.checks.text import check_bidi
 from tooling.diagnostics import CODES, Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
-from tooling.platforms.local import find_local_file, load_local
+from tooling.platforms.local import find_local_file, load_local, use_local
 from tooling.package import LoadError, Package, QueryResults, display_path, iter_package_files, load_package
 
 PackageCheck = Callable[[Package], Iterable[Diagnostic]]
@@ -189,7 +188,6 @@ def validate(paths: list[Path], jobs: int | None = None, cache: ValidationCache 
     local_file = find_local_file(root)
     local = load_local(local_file)
     use_local(local)  # before the checks: forked workers inherit it
-    use_local_names(local)
     if cache is not None and local_file is not None:
         cache.salt_with(local.digest)  # verdicts depend on the declared macros, lookups and sets
     results = _check_all(files, jobs if jobs is not None else (os.cpu_count() or 1), cache)

@@ -24,14 +24,7 @@ from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
 from tooling.languages.base import Reference
 from tooling.platforms import PlatformSchema, has_platform_data, platform_schema
-from tooling.platforms.local import NONE, LocalPlatforms
-
-_local: LocalPlatforms = NONE
-
-
-def use_local(local: LocalPlatforms) -> None:
-    global _local
-    _local = local
+from tooling.platforms.local import local_in_use
 
 
 def name_diagnostics(key: str, tree: Any, text: str) -> list[Diagnostic]:
@@ -46,8 +39,9 @@ def name_diagnostics(key: str, tree: Any, text: str) -> list[Diagnostic]:
 
 def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Iterator[Diagnostic]:
     name = LANGUAGES[key].name
-    custom = _local.tables(key)
-    extra_fields = _local.fields(key)
+    local = local_in_use()
+    custom = local.tables(key)
+    extra_fields = local.fields(key)
     known_tables = set(schema.tables) | set(custom)
     for ref in references:
         if ref.kind == "table" and not _table_known(ref.name, known_tables) and not schema.open_tables:

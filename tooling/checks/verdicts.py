@@ -25,7 +25,7 @@ from tooling.languages import LANGUAGES, get_language
 from tooling.languages.evaluation import EvaluationContext
 from tooling.package import Package, QueryResults
 from tooling.platforms import classify, render
-from tooling.platforms.local import NONE, LocalPlatforms
+from tooling.platforms.local import NONE, LocalPlatforms, local_in_use
 
 SIGMA = "sigma"
 NOT_COVERED = "not covered: "  # the reason of a verdict a test's not_covered_by declines
@@ -302,13 +302,6 @@ def results_json(results: list[SampleResult]) -> list[dict[str, Any]]:
 # --- in `dac validate`: the same verdicts, kept per query like parse results ---------------
 
 VERDICTS = "verdicts:"  # query_results key prefix: ("verdicts:kql", digest)
-_local: LocalPlatforms = NONE
-
-
-def use_local(local: LocalPlatforms) -> None:
-    """The repository's local platform additions for this run's checks."""
-    global _local
-    _local = local
 
 
 def _has_errors(diagnostics) -> bool:
@@ -331,7 +324,7 @@ def verdict_results(package: Package, keys: Iterable[str] = LANGUAGES) -> QueryR
     for key, text in queries_to_parse(package, keys):
         if _has_errors(package.query_results.get((key, query_digest(text)), ())):
             continue  # a query with syntax, lint or platform errors: those come first
-        context = _local.context(key)
+        context = local_in_use().context(key)
         entry = (VERDICTS + key, verdicts_digest(key, text, samples, logsource, context))
         known = package.earlier_results.get(entry)
         results[entry] = known if known is not None else query_verdicts(

@@ -66,6 +66,17 @@ class LocalPlatforms:
 
 
 NONE = LocalPlatforms()
+_in_use: LocalPlatforms = NONE
+
+
+def use_local(local: LocalPlatforms) -> None:
+    """The additions the checks of this run read (set before the checks: forked workers inherit it)."""
+    global _in_use
+    _in_use = local
+
+
+def local_in_use() -> LocalPlatforms:
+    return _in_use
 
 
 def find_local_file(detections_root: Path | None) -> Path | None:

@@ -32,12 +32,9 @@ def _spellings() -> dict[str, str]:
 
 
 def _local_tables() -> dict:
-    try:
-        from tooling.checks import platform_names
+    from tooling.platforms.local import local_in_use
 
-        return platform_names._local.tables("sumo")
-    except Exception:  # noqa: BLE001
-        return {}
+    return local_in_use().tables("sumo")
 
 
 def _known_tables(partitions: bool | None = None) -> dict[str, str]:
