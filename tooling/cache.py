@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,41 @@ def fingerprint() -> str:
     return digest.hexdigest()[:20]
 
 
-class ValidationCache:
+class EntryStore:
+    """A folder of dac's own entries in the user's cache folder, for the tooling's fingerprint:
+    each entry plain JSON sealed with its digest (`seal`), read only through `user_cache`'s checks,
+    and the entries of other fingerprints dropped once per run. `name`: the folder under the
+    user's cache folder; `root`: another folder (tests)."""
+
+    def __init__(self, name: str, root: Path | None = None):
+        self.root = private_folder(name) if root is None else private_folder(root=root)
+        self.folder = private_folder(fingerprint(), root=self.root) if self.root else None
+        self._pruned = False
+
+    def read(self, entry: Path) -> Any:
+        """The entry's body, or None when it is missing, damaged, or not this user's."""
+        data = read_private(entry)
+        body = unseal(data) if data is not None else None
+        try:
+            return json.loads(body) if body is not None else None
+        except (ValueError, RecursionError):
+            return None
+
+    def write(self, entry: Path, body: str) -> None:
+        """Store the body (JSON text) whole or not at all; a read-only cache just stores nothing."""
+        self._prune()
+        write_private(entry, seal(body))
+
+    def _prune(self) -> None:
+        """Drop entries of other fingerprints (older tool or grammar versions), once per run: only
+        dac's own entry files, in folders named as dac names them, never following a link."""
+        if self._pruned or self.root is None or self.folder is None:
+            return
+        self._pruned = True
+        prune_other_fingerprints(self.root, self.folder.name)
+
+
+class ValidationCache(EntryStore):
     """One entry per package file: the digest of the content it was made from, and the result.
 
     An entry whose digest matches is a hit. One that does not still knows the diagnostics of the
@@ -53,15 +88,13 @@ class ValidationCache:
     """
 
     def __init__(self, root: Path | None = None):
-        self.root = private_folder("validate", root=root) if root is None else private_folder(root=root)
-        self.folder = private_folder(fingerprint(), root=self.root) if self.root else None
+        super().__init__("validate", root)
         self.hits = 0
         self.misses = 0
         self._earlier: dict[Path, QueryResults] = {}
         # The digest each file had when `get` read it, before it was checked: a file edited while
         # it is checked is then stored under its old content, and missed next time (not reused).
         self._digests: dict[Path, bytes] = {}
-        self._pruned = False
         self.salt = ""  # what else the results depend on (the repository's platforms.yml)
 
     def salt_with(self, salt: str) -> None:
@@ -87,9 +120,9 @@ class ValidationCache:
         if digest is None or self.folder is None:
             return None
         self._digests[path] = digest
-        data = read_private(self._entry(path))
+        body = self.read(self._entry(path))
         try:
-            made_from, result = _decode(path, data) if data is not None else (None, None)
+            made_from, result = _decode(path, body) if body is not None else (None, None)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             made_from, result = None, None  # damaged or from another version: checked afresh
         if result is None:
@@ -111,19 +144,10 @@ class ValidationCache:
         if digest is None or self.folder is None:
             return
         try:
-            data = _encode(digest, result)
+            body = _encode(digest, result)
         except (TypeError, ValueError):
             return  # a value JSON cannot hold (e.g. a date as an id): not cached, checked each run
-        self._prune()
-        write_private(self._entry(path), data)  # False on a read-only cache: no cache, same results
-
-    def _prune(self) -> None:
-        """Drop entries of other fingerprints (older tool or grammar versions), once per run: only
-        dac's own entry files, in folders named as dac names them, never following a link."""
-        if self._pruned or self.root is None or self.folder is None:
-            return
-        self._pruned = True
-        prune_other_fingerprints(self.root, self.folder.name)
+        self.write(self._entry(path), body)
 
 
 def prune_other_fingerprints(root: Path, keep: str) -> None:
@@ -145,11 +169,36 @@ def _fingerprint_folders(root: Path) -> list[Path]:
 
 # --- entries: plain JSON, checked by a digest of their own --------------------------------
 
-def _diagnostic(d: Diagnostic) -> list:
+def seal(body: str) -> bytes:
+    """An entry: the format, the digest of the body, and the body (JSON text)."""
+    check = hashlib.sha256(body.encode()).hexdigest()
+    return f'{{"format":"{FORMAT}","sha256":"{check}","body":{body}}}'.encode()
+
+
+_SEALED = re.compile(rb'\{"format":"' + re.escape(FORMAT.encode()) + rb'","sha256":"([0-9a-f]{64})","body":')
+
+
+def unseal(data: bytes) -> str | None:
+    """The body of an entry whose digest matches it (checked on the bytes as stored, without
+    parsing it first); None for anything else."""
+    found = _SEALED.match(data)
+    if found is None or not data.endswith(b"}"):
+        return None
+    body = data[found.end():-1]
+    if hashlib.sha256(body).hexdigest() != found.group(1).decode():
+        return None
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def diagnostic_row(d: Diagnostic) -> list:
+    """A diagnostic as plain JSON data (`Diagnostic(*row)` gives it back)."""
     return [d.code, d.message, d.line, d.column, d.path, d.end_line, d.end_column]
 
 
-def _encode(digest: bytes, result: "FileResult") -> bytes:
+def _encode(digest: bytes, result: "FileResult") -> str:
     package = result.package
     if package is not None:
         _json_native(package.data)
@@ -159,23 +208,16 @@ def _encode(digest: bytes, result: "FileResult") -> bytes:
             "data": package.data,
             "spans": [[list(pointer), list(span)] for pointer, span in package.spans.items()],
         },
-        "diagnostics": [_diagnostic(d) for d in result.diagnostics],
-        "queries": [[key, text_digest.hex(), [_diagnostic(d) for d in found]]
+        "diagnostics": [diagnostic_row(d) for d in result.diagnostics],
+        "queries": [[key, text_digest.hex(), [diagnostic_row(d) for d in found]]
                     for (key, text_digest), found in result.queries.items()],
     }
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    check = hashlib.sha256(payload.encode()).hexdigest()
-    return f'{{"format":"{FORMAT}","sha256":"{check}","body":{payload}}}'.encode()
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _decode(path: Path, data: bytes) -> tuple[bytes, "FileResult"] | tuple[None, None]:
+def _decode(path: Path, body: dict) -> tuple[bytes, "FileResult"]:
     from tooling.validate import FileResult
 
-    entry = json.loads(data)
-    body = entry["body"]
-    if entry.get("format") != FORMAT or entry.get("sha256") != hashlib.sha256(
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest():
-        return None, None
     package = None
     if body["package"] is not None:
         spans = {tuple(pointer): Span(*span) for pointer, span in body["package"]["spans"]}

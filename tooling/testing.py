@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tooling.cache import EntryStore, diagnostic_row
 from tooling.checks.drift import check_drift
 from tooling.checks.samples import check_samples
 from tooling.checks.verdicts import SIGMA, SampleResult, package_verdicts
@@ -82,21 +83,15 @@ def _test_file(path: Path, keys: list[str] | None, drift: bool, local) -> tuple[
     return results, list(apply_suppressions(package, shown, report_unused=False))
 
 
-class TestCache:
-    """`dac test`'s results per package file, kept like the validation cache (tooling/cache.py):
-    in the user's private cache folder, plain JSON, for the tooling's fingerprint, keyed by the
-    file's content and the run's options."""
+class TestCache(EntryStore):
+    """`dac test`'s results per package file, kept as the validation cache keeps its entries
+    (tooling/cache.py), keyed by the file's content and the run's options."""
 
     __test__ = False  # not a pytest test class
 
     def __init__(self, root: Path | None = None):
-        from tooling.cache import fingerprint
-        from tooling.user_cache import private_folder
-
-        self.root = private_folder("test") if root is None else private_folder(root=root)
-        self.folder = private_folder(fingerprint(), root=self.root) if self.root else None
+        super().__init__("test", root)
         self.hits = 0
-        self._pruned = False
 
     def _entry(self, path: Path, options: str) -> Path | None:
         from tooling.package import read_package_bytes
@@ -111,35 +106,24 @@ class TestCache:
         return self.folder / f"{key}.json"
 
     def get(self, path: Path, options: str) -> tuple[list[SampleResult], list[Diagnostic]] | None:
-        from tooling.user_cache import read_private
-
         entry = self._entry(path, options)
-        data = read_private(entry) if entry is not None else None
-        if data is None:
+        stored = self.read(entry) if entry is not None else None
+        if stored is None:
             return None
         try:
-            stored = json.loads(data)
             found = ([SampleResult(**r) for r in stored["results"]], [Diagnostic(*d) for d in stored["diagnostics"]])
-        except (ValueError, TypeError, KeyError, RecursionError):
+        except (TypeError, KeyError):
             return None
         self.hits += 1
         return found
 
     def put(self, path: Path, options: str, found: tuple[list[SampleResult], list[Diagnostic]]) -> None:
-        from tooling.cache import prune_other_fingerprints
-        from tooling.user_cache import write_private
-
         entry = self._entry(path, options)
         if entry is None:
             return
-        if not self._pruned and self.root is not None:
-            self._pruned = True
-            prune_other_fingerprints(self.root, entry.parent.name)
         results, diagnostics = found
-        payload = {"results": [r.as_json() for r in results],
-                   "diagnostics": [[d.code, d.message, d.line, d.column, d.path, d.end_line, d.end_column]
-                                   for d in diagnostics]}
-        write_private(entry, json.dumps(payload, ensure_ascii=False).encode())
+        self.write(entry, json.dumps({"results": [r.as_json() for r in results],
+                                      "diagnostics": [diagnostic_row(d) for d in diagnostics]}, ensure_ascii=False))
 
 
 MARKS = {True: "✓", False: "✗", None: "·", "declared": "–"}
