@@ -439,9 +439,9 @@ def test_identifier_patterns_do_not_backtrack():
     ("*ab*ab*", "aba", False), ("sel", "sel", True), ("sel", "Sel", False), ("s**n", "sn", True),
 ])
 def test_identifier_pattern_semantics(pattern, name, expected):
-    from tooling.sigma.condition import glob_match as _glob_match
+    from tooling.sigma.condition import glob_match
 
-    assert _glob_match(pattern, name) is expected
+    assert glob_match(pattern, name) is expected
 
 
 def test_wildcard_runs_stay_fast():

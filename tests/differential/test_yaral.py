@@ -18,21 +18,13 @@ from tests.differential.harness import (Conversion, Labelled, NotEvaluated, conv
                                         labelled_by_rule, predicates, present_where_compared_with_empty,
                                         run_target, summarise_and_check)
 from tests.differential.yaral_events import NotARule, as_rule, event_types, path_of, render
-from tooling.sigma.detection import InvalidDetection, UnsupportedDetection, _ConditionParser
+from tooling.sigma.condition import condition_tree
+from tooling.sigma.detection import InvalidDetection, UnsupportedDetection
 
 TARGETS = ("secops+secops_udm",)
 
 
 # --- what the comparison leaves out, each a class in yaral_disagreements.md ---------------------
-
-def _tree(detection: dict) -> tuple:
-    """The condition as ("id", name) / ("not", tree) / ("and" | "or", [trees])."""
-    names = sorted(k for k in detection if k not in ("condition", "timeframe") and isinstance(k, str))
-    conditions = detection["condition"]
-    trees = [_ConditionParser(text, names, "").parse()[0]
-             for text in ([conditions] if isinstance(conditions, str) else conditions)]
-    return trees[0] if len(trees) == 1 else ("or", trees)
-
 
 def _negated(node: tuple) -> Iterator[tuple]:
     """Every subtree directly under a `not`."""
@@ -65,7 +57,7 @@ def _negation_not_distributed(case: Conversion) -> bool:
     and keeps the `and` / `or` between them (no De Morgan), and under a `not` only the first
     level of a group is negated (pySigma's convert_condition passes the group's parent on)."""
     try:
-        tree = _tree(case.detection)
+        tree = condition_tree(case.detection)
     except (InvalidDetection, UnsupportedDetection):
         return False
     for node in _negated(tree):

@@ -139,6 +139,16 @@ class ConditionParser:
         return ("id", names[0]) if len(names) == 1 else (combine, [("id", name) for name in names])
 
 
+def condition_tree(detection: dict) -> tuple:
+    """The detection's condition (a list of conditions is their `or`) as a tree; raises
+    InvalidDetection for a condition that does not parse."""
+    names = sorted(k for k in detection if k not in ("condition", "timeframe") and isinstance(k, str))
+    conditions = detection["condition"]
+    conditions = [conditions] if isinstance(conditions, str) else conditions
+    trees = [ConditionParser(text, names, "").parse()[0] for text in conditions]
+    return trees[0] if len(trees) == 1 else ("or", trees)
+
+
 def glob_match(pattern: str, name: str) -> bool:
     """Whether `name` fits `pattern`, where `*` is any text (and nothing else is special).
 

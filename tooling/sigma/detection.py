@@ -23,10 +23,8 @@ from typing import Any, Callable
 
 import regex
 
-from tooling.sigma.condition import MAX_DEPTH, ConditionParser, InvalidDetection, glob_match
+from tooling.sigma.condition import MAX_DEPTH, ConditionParser, InvalidDetection
 
-# Earlier names, still imported by callers and tests.
-_ConditionParser, _glob_match = ConditionParser, glob_match
 __all__ = ["MAX_DEPTH", "InvalidDetection", "OutOfTime", "SigmaDetection", "SlowMatch", "UnsupportedDetection"]
 
 TIMEOUT_S = 0.5  # for one pattern on one value; real rules take microseconds on a sample event
@@ -98,7 +96,7 @@ class SigmaDetection:
         trees, aggregation = [], None
         for index, text in enumerate(conditions):
             label = f"condition {index + 1}: " if len(conditions) > 1 else ""
-            tree, pipe = _ConditionParser(text, sorted(searches), label).parse()
+            tree, pipe = ConditionParser(text, sorted(searches), label).parse()
             trees.append(tree)
             aggregation = aggregation or pipe
         if aggregation:  # reported only once every condition is known to be valid

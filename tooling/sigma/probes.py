@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-from tooling.sigma.condition import ConditionParser
+from tooling.sigma.condition import condition_tree
 from tooling.sigma.detection import InvalidDetection, SigmaDetection, UnsupportedDetection
 
 MAX_BRANCHES = 64
@@ -257,14 +257,6 @@ def _branches(node: tuple) -> list[list[str]]:
     return combined
 
 
-def _condition_tree(detection: dict) -> tuple:
-    names = sorted(k for k in detection if k not in ("condition", "timeframe") and isinstance(k, str))
-    conditions = detection["condition"]
-    conditions = [conditions] if isinstance(conditions, str) else conditions
-    trees = [ConditionParser(text, names, "").parse()[0] for text in conditions]
-    return trees[0] if len(trees) == 1 else ("or", trees)
-
-
 def _base_for(fields: dict[str, _Field], bases: list[dict]) -> dict:
     """The base event that already satisfies most of what the branch needs (a real command line,
     a real syslog line), then the one sharing most exact values and fields."""
@@ -319,7 +311,7 @@ def probe_events(detection: dict, bases: list[dict] | None = None,
     rendering, an API name) never varies in case, so a variant of it would be no real event."""
     try:
         SigmaDetection.parse(detection)
-        tree = _condition_tree(detection)
+        tree = condition_tree(detection)
     except (InvalidDetection, UnsupportedDetection, KeyError, TypeError):
         return []
     probes: list[Probe] = []
