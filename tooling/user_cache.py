@@ -84,7 +84,9 @@ def read_private(path: Path) -> bytes | None:
 
 
 def write_private(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` (in a folder from `private_folder`) whole or not at all."""
+    """Write `data` to `path` (in a folder from `private_folder`) whole or not at all. Not
+    `tooling.files.write_bytes_atomic`: a cache entry needs no flush to disk (a torn one fails its
+    seal and is rebuilt), and a fsync per package would cost a large run seconds."""
     temp = None
     try:
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")  # created 0600
