@@ -60,7 +60,7 @@ EXPECTED = {
     "DAC507": (MAIN, 65, 7),     # the first rule's detection key, whose selection uses base64offset
     "DAC508": (MAIN, 86, 11),    # the no_match sample, on whose 40 a's 'stop|(a|aa)+b' backtracks
     "DAC509": (MAIN, 86, 11),    # the no_match sample, whose 300 slow values outrun the budget
-    "DAC510": (MAIN, 35, 5),     # the KQL query's first character: no predicate position is known
+    "DAC510": (MAIN, 36, 38),    # the KQL predicate that failed: ProcessCommandLine has "stopped"
     "DAC511": (MAIN, 58, 5),     # the LogScale query's first character
     "DAC512": (MAIN, 38, 5),     # the undeclared macro, first on the SPL query's first line
     "DAC513": (MAIN, 87, 11),    # the added no_match sample {Foo: bar}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +18,7 @@ from tooling.diagnostics import Severity
 from tooling.languages import _loaded
 from tooling.languages.base import Language
 from tooling.languages.evaluation import Evaluation, NotEvaluated
+from tooling.languages.explanation import predicate
 from tooling.package import load_package
 from tooling.platforms import classify, render
 from tooling.platforms.local import load_local
@@ -29,17 +31,23 @@ KQL_LINE = BASE.splitlines().index("  kql: |") + 2  # the query's first line in 
 
 
 class Scripted(Language):
-    """Returns every event whose `ProcessCommandLine` contains the query's text; `not evaluated`
-    in a query raises NotEvaluated at line 1, column 5 (as an evaluator names a construct)."""
+    """Returns every event whose `ProcessCommandLine` contains the query's text, as one leaf
+    predicate (`ProcessCommandLine has "..."`, on the query's second line at column 9);
+    `not evaluated` in a query raises NotEvaluated at line 1, column 5 (as an evaluator names a
+    construct)."""
 
     def _compile(self, tree, text):
         if "not evaluated" in text:
             raise NotEvaluated("the scripted construct", 1, 5)
         needle = text.split("has")[-1].strip().strip('"')
 
+        start = text.find("ProcessCommandLine has")
+        leaf = SimpleNamespace(line=2, column=9, start_pos=start, end_pos=len(text.rstrip()))
+
         def run(events, deadline, context):
-            return Evaluation(True, [i for i, e in enumerate(events) if needle in e.get("ProcessCommandLine", "")],
-                              explanations={0: f"ProcessCommandLine has {needle!r}"})
+            return Evaluation(True, [i for i, e in enumerate(events)
+                                     if predicate(leaf, e.get("ProcessCommandLine"),
+                                                  needle in e.get("ProcessCommandLine", ""))])
         return run
 
     def parse(self, text):
@@ -74,17 +82,20 @@ def test_an_agreeing_query_gives_agreeing_verdicts_and_no_diagnostic(tmp_path, s
     assert not [d for d in report.diagnostics if d.code.startswith("DAC51")]
 
 
-def test_a_missed_match_is_dac510_at_the_query(tmp_path, scripted_kql):
+def test_a_missed_match_is_dac510_at_the_predicate_that_failed(tmp_path, scripted_kql):
     report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "halt"')], ["kql"])
-    assert _codes(report, "DAC510") == [("DAC510", KQL_LINE, 5)]
-    assert "match[0]" in report.diagnostics[0].message and report.failed()
+    assert _codes(report, "DAC510") == [("DAC510", KQL_LINE + 1, 13)]  # query column 9 + indent 4
+    message = report.diagnostics[0].message
+    assert "match[0]" in message and report.failed()
+    assert "`ProcessCommandLine has \"halt\"` (line 2) on 'sc stop WinDefend' did not hold" in message
     assert [(r.sample, r.verdict, r.agrees) for r in report.disagreements] == [("match[0]", False, False)]
 
 
-def test_a_near_miss_that_fires_is_dac511(tmp_path, scripted_kql):
+def test_a_near_miss_that_fires_is_dac511_at_the_branch_that_matched(tmp_path, scripted_kql):
     report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "WinDefend"')], ["kql"])
-    assert _codes(report, "DAC511") == [("DAC511", KQL_LINE, 5)]
-    assert "ProcessCommandLine has 'WinDefend'" in next(d.message for d in report.diagnostics if d.code == "DAC511")
+    assert _codes(report, "DAC511") == [("DAC511", KQL_LINE + 1, 13)]
+    message = next(d.message for d in report.diagnostics if d.code == "DAC511")
+    assert "it returned the event because `ProcessCommandLine has \"WinDefend\"` (line 2) on" in message
 
 
 def test_a_construct_not_evaluated_is_a_dac512_note_at_the_construct(tmp_path, scripted_kql):
@@ -181,11 +192,12 @@ def test_a_case_sensitive_query_drifts_from_the_case_insensitive_sigma_form(tmp_
     # specification: string matching is case-insensitive by default), so 'STOP' drifts.
     report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "stop"')], ["kql"])
     drift = [d for d in report.diagnostics if d.code == "DAC514"]
-    assert [(d.line, d.column) for d in drift] == [(KQL_LINE, 5)]
+    assert [(d.line, d.column) for d in drift] == [(KQL_LINE + 1, 13)]  # at the predicate that decided
     # It ignores the image, so it returns the near-misses of Image (changed, missing) that the
     # Sigma form does not match, and it misses 'SC STOP WINDEFEND', which the Sigma form matches.
     assert "it returns an event the Sigma form does not match" in drift[0].message
     assert "sc.axe" in drift[0].message and "(2 more generated events disagree)" in drift[0].message
+    assert "it returned the event because `ProcessCommandLine has \"stop\"` (line 2) on" in drift[0].message
     assert not report.failed() and report.failed(Severity.WARNING)  # drift is a warning to read
     assert not [d for d in run_tests([_package(tmp_path / "b", 'where ProcessCommandLine has "stop"')], ["kql"],
                                      drift=False).diagnostics if d.code == "DAC514"]
@@ -235,12 +247,19 @@ def test_probes_satisfy_cidr_and_comparisons():
     assert first.event == {"DestinationIp": "10.0.0.1", "DestinationPort": 1025}
 
 
-def test_a_disagreement_says_what_the_event_holds_in_the_fields_the_query_compares(tmp_path):
+def test_a_disagreement_names_the_predicate_that_failed_with_the_event_value(tmp_path):
     report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "halt" and ActionType == "ProcessCreated"')],
                        ["kql"], drift=False)
-    (message,) = [d.message for d in report.diagnostics if d.code == "DAC510"]
-    assert message.endswith("the query compares ProcessCommandLine (the event has 'sc stop WinDefend'), "
-                            "ActionType (the event has 'ProcessCreated')")
+    (found,) = [d for d in report.diagnostics if d.code == "DAC510"]
+    assert found.message.endswith(": `ProcessCommandLine has \"halt\"` (line 2) on 'sc stop WinDefend' did not hold")
+    assert (found.line, found.column) == (KQL_LINE + 1, 13)
+
+
+def test_a_disagreement_without_predicates_says_so(tmp_path):
+    report = run_tests([_package(tmp_path, 'take 10')], ["kql"], drift=False)
+    (found,) = [d for d in report.diagnostics if d.code == "DAC511"]
+    assert found.message.endswith("it returns the event, though no predicate of the query tested it")
+    assert (found.line, found.column) == (KQL_LINE, 5)
 
 
 def test_validate_does_not_call_a_drift_suppression_unused(tmp_path):

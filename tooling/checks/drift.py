@@ -13,9 +13,10 @@ import json
 from typing import Iterator
 
 from tooling.checks.queries import queries_to_parse
-from tooling.checks.verdicts import logsource_of, package_samples, place, runnable
+from tooling.checks.verdicts import logsource_of, package_samples, place, runnable, decided
 from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
+from tooling.languages.evaluation import EvaluationContext
 from tooling.package import Package
 from tooling.platforms import case_varies, classify, render
 from tooling.platforms.local import NONE, LocalPlatforms
@@ -72,7 +73,7 @@ def check_drift(package: Package, keys: list[str] | None = None, local: LocalPla
     for key, text in queries_to_parse(package, keys or list(LANGUAGES)):
         language = get_language(key)
         context = local.context(key)
-        disagreeing: list[tuple[Probe, bool]] = []
+        disagreeing: list[tuple[Probe, bool, dict]] = []
         unevaluated = 0
         for index, (probe, expected) in enumerate(labelled):
             kind = classify(probe.event, logsource)
@@ -88,16 +89,19 @@ def check_drift(package: Package, keys: list[str] | None = None, local: LocalPla
                     break  # nothing evaluates at all: the query's DAC512 says why
                 continue
             if (0 in evaluation.matched) != expected:
-                disagreeing.append((probe, expected))
+                disagreeing.append((probe, expected, rendering.event))
         if disagreeing:
-            yield from place(package, key, [_drift(LANGUAGES[key].name, disagreeing)])
+            yield from place(package, key, [_drift(key, text, context, disagreeing)])
 
 
-def _drift(name: str, disagreeing: list[tuple[Probe, bool]]) -> Diagnostic:
-    probe, expected = disagreeing[0]
+def _drift(key: str, text: str, context: EvaluationContext, disagreeing: list[tuple[Probe, bool, dict]]) -> Diagnostic:
+    probe, expected, rendered = disagreeing[0]
+    explanation, line, column = decided(key, text, rendered, context)
+    because = f"; {explanation}" if explanation else ""
     shown = json.dumps(probe.event, ensure_ascii=False)
     shown = shown if len(shown) <= MAX_SHOWN else shown[:MAX_SHOWN - 1] + "…"
     what = "misses" if expected else "returns"
     more = f" ({len(disagreeing) - 1} more generated events disagree)" if len(disagreeing) > 1 else ""
-    return Diagnostic("DAC514", f"{name} query drifts from the Sigma form: it {what} an event the Sigma form "
-                      f"{'matches' if expected else 'does not match'} ({probe.note}): {shown}{more}")
+    return Diagnostic("DAC514", f"{LANGUAGES[key].name} query drifts from the Sigma form: it {what} an event the "
+                      f"Sigma form {'matches' if expected else 'does not match'} ({probe.note}): {shown}{more}"
+                      f"{because}", line, column)

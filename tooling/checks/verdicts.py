@@ -23,6 +23,7 @@ from tooling.checks.queries import queries_to_parse, query_digest
 from tooling.diagnostics import Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
 from tooling.languages.evaluation import EvaluationContext
+from tooling.languages.explanation import explain
 from tooling.package import Package, QueryResults
 from tooling.platforms import classify, render
 from tooling.platforms.local import NONE, LocalPlatforms, local_in_use
@@ -155,13 +156,13 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
                                         f"{NOT_COVERED}{sample.declined[key]}"))
             declined.setdefault(sample.test, []).append((sample.expected, verdict == sample.expected))
             continue
-        explanation = evaluation.explanations.get(0)
-        if verdict != sample.expected and explanation is None:
-            explanation = fields_compared(key, text, rendering.event)
+        if verdict == sample.expected:
+            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict))
+            continue
+        explanation, line, column = decided(key, text, rendering.event, context)
         results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict,
-                                    explanation if verdict != sample.expected else None))
-        if verdict != sample.expected:
-            diagnostics.append(_disagreement(name, sample, explanation))
+                                    explanation))
+        diagnostics.append(_disagreement(name, sample, explanation).at(line=line, column=column))
     for test, outcomes in declined.items():
         # the query sees the test's events after all: it fires on a match sample and agrees on all
         if all(agrees for _, agrees in outcomes) and any(expected for expected, _ in outcomes):
@@ -170,30 +171,13 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
     return results, diagnostics
 
 
-MAX_EXPLAINED = 4  # fields shown in a disagreement's message
-
-
-def fields_compared(key: str, text: str, event: dict) -> str | None:
-    """What the event holds in the fields the query compares with values, as a reviewer would
-    look first: "it compares ProcessCommandLine (the event has 'sc stop WinDefend') and
-    RegistryValueName (absent from the event)". None when the language reports no names."""
-    from tooling.languages.evaluation import MISSING, field_value
-
-    shown: dict[str, str] = {}
-    for ref in get_language(key).references(text):
-        # a function of a field (LOWER(x), LOGSOURCETYPENAME(...)) is no event value: not shown
-        if ref.kind != "value" or ref.produced or "(" in ref.name or ref.name in shown \
-                or len(shown) >= MAX_EXPLAINED:
-            continue
-        value = field_value(event, ref.name)
-        if value is MISSING:
-            shown[ref.name] = f"{ref.name} (absent from the {LANGUAGES[key].platform} event)"
-        else:
-            text_value = repr(value) if len(repr(value)) <= 120 else repr(value)[:117] + "..."
-            shown[ref.name] = f"{ref.name} (the event has {text_value})"
-    if not shown:
-        return None
-    return "the query compares " + ", ".join(shown.values())
+def decided(key: str, text: str, event: dict, context: EvaluationContext) -> tuple[str | None, int, int]:
+    """What decided the query's verdict on the event, and where in the query: the predicate that
+    failed, or the branch that matched (tooling/languages/explanation.py)."""
+    explained = explain(key, text, event, context)
+    if explained is None:
+        return None, 1, 1
+    return explained.sentence(), explained.line or 1, explained.column or 1
 
 
 def _construct(reason: str | None) -> str:

@@ -38,9 +38,8 @@ class Evaluation:
     reason: str | None = None  # when not ok: "line:column: what was not evaluated"
     line: int | None = None  # 1-based, within the query: the construct not evaluated
     column: int | None = None
-    # Optional, per event index: why the query returned it (the branch) or not (the predicate
-    # that failed, with the event's value). Shown by `dac test` when a verdict disagrees.
-    explanations: dict[int, str] = field(default_factory=dict)
+    # Why the query returned an event or not is found by probing its leaf predicates
+    # (tooling/languages/explanation.py), not reported here.
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
+from tooling.languages.explanation import traced
 from tooling.languages.evaluation import NotEvaluated
 from tooling.languages.kql import operators
 from tooling.languages.kql import values as V
@@ -367,8 +368,11 @@ _HANDLERS = {
 
 
 def _comparison(name: str) -> Callable[[Tree, Scope], Fn]:
-    """The compiler of comparison node `name` (operators.py), looked up when it runs."""
-    return lambda node, scope: operators.HANDLERS[name](node, scope)
+    """The compiler of comparison node `name` (operators.py), looked up when it runs; each
+    comparison is a leaf predicate for `explain`, with its left operand as the event's value."""
+    def compile_comparison(node: Tree, scope: Scope) -> Fn:
+        return traced(node, operators.HANDLERS[name](node, scope), compile_expr(node.children[0], scope))
+    return compile_comparison
 
 
 _HANDLERS.update({name: _comparison(name) for name in ("compare", "in_list", "between", "matches_regex")})

@@ -1,0 +1,220 @@
+"""Why a query returned an event, or did not: the predicate that decided.
+
+Every evaluator passes each leaf predicate it decides (a comparison of a field with a value, a
+free-text term, a regex test) through `predicate(node, value, held)` and uses what it returns.
+Outside an explanation that is `held`, at the cost of one global read. While `explain` probes a
+verdict, it records each leaf with the event's value, then re-runs the query with one leaf's
+result flipped: a leaf whose flip changes the verdict decided it. So one mechanism, in one
+place, explains all seven languages without each evaluator knowing its boolean structure:
+
+    from tooling.languages.explanation import predicate
+    held = predicate(node, value, compare(value, literal))   # node: the leaf in the parse tree
+
+    explain("kql", text, event)  -> Explanation | None
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from tooling.languages.evaluation import MISSING, EMPTY_CONTEXT, EvaluationContext
+
+MAX_LEAVES = 64  # leaves flipped one at a time; a real detection has a few dozen at most
+MAX_RUNS = 256  # evaluations one explanation may cost (each well under a millisecond)
+MAX_VALUE = 120  # characters of an event value shown
+MAX_PREDICATE = 100  # characters of a predicate shown
+NO_VALUE = object()  # a leaf that reads no single field (e.g. a free-text term): no value shown
+
+
+@dataclass
+class Leaf:
+    """One leaf predicate as evaluated on the event."""
+
+    line: int  # 1-based, in the query
+    column: int
+    start: int | None  # character offsets in the query, when the node has them
+    end: int | None
+    value: Any
+    held: bool
+
+    @property
+    def key(self) -> tuple:
+        return (self.line, self.column, self.start, self.end)
+
+
+@dataclass
+class Probe:
+    """The leaves seen while one evaluation runs; `flip` names the leaves whose result is negated."""
+
+    flip: frozenset = frozenset()
+    leaves: dict = field(default_factory=dict)  # key -> Leaf, in first-seen order
+
+    def record(self, node: Any, value: Any, held: bool) -> bool:
+        leaf = Leaf(*_span(node), value, held)
+        seen = self.leaves.get(leaf.key)
+        # a leaf evaluated more than once (several rows, "any element") counts as held if it
+        # ever held, with the value it held on
+        if seen is None or (held and not seen.held):
+            self.leaves[leaf.key] = leaf
+        return (not held) if leaf.key in self.flip else held
+
+
+_probe: Probe | None = None
+
+
+def predicate(node: Any, value: Any, held: bool) -> bool:
+    """A leaf predicate's result, as the evaluator must use it. `node`: the leaf (a Lark Tree
+    with meta, a Token, or anything with line/column and, ideally, start_pos/end_pos); `value`:
+    the event's value it tested (MISSING when absent, NO_VALUE when it reads no one field)."""
+    probe = _probe
+    if probe is None:
+        return held
+    return probe.record(node, value, held)
+
+
+def traced(node: Any, test: Callable[..., Any], value_of: Callable[..., Any]) -> Callable[..., Any]:
+    """`test` (a compiled leaf predicate) passing its result through `predicate`; `value_of`,
+    called with the same arguments only while probing, gives the event's value it tested."""
+    def leaf(*args):
+        held = test(*args)
+        probe = _probe
+        if probe is None:
+            return held
+        return probe.record(node, value_of(*args), held)
+    return leaf
+
+
+@contextmanager
+def probing(flip: frozenset = frozenset()) -> Iterator[Probe]:
+    global _probe
+    previous, _probe = _probe, Probe(flip)
+    try:
+        yield _probe
+    finally:
+        _probe = previous
+
+
+def _span(node: Any) -> tuple[int, int, int | None, int | None]:
+    meta = getattr(node, "_meta", None) if type(node).__name__ == "Tree" else None
+    holder = meta if meta is not None else node
+    line = getattr(holder, "line", None)
+    column = getattr(holder, "column", None)
+    if not isinstance(line, int) or not isinstance(column, int):
+        line, column = 1, 1
+    start = getattr(holder, "start_pos", None)
+    end = getattr(holder, "end_pos", None)
+    return line, column, start if isinstance(start, int) else None, end if isinstance(end, int) else None
+
+
+@dataclass
+class Explanation:
+    """What decided a verdict: the leaves whose flip changes it (empty when none alone does)."""
+
+    matched: bool
+    deciding: list[Leaf]
+    held: list[Leaf]  # every leaf that held, in query order
+    failed: list[Leaf]  # every leaf that did not hold
+    text: str  # the query
+    together: bool = False  # the deciding leaves must all flip (a pair), not any one of them
+
+    @property
+    def line(self) -> int | None:
+        return self.deciding[0].line if self.deciding else None
+
+    @property
+    def column(self) -> int | None:
+        return self.deciding[0].column if self.deciding else None
+
+    def sentence(self) -> str:
+        if self.matched:
+            leaves = self.deciding or self.held
+            if not leaves:
+                return "it returns the event, though no predicate of the query tested it"
+            branch = " and ".join(self._leaf(leaf) for leaf in leaves[:3])
+            more = f" (and {len(leaves) - 3} more)" if len(leaves) > 3 else ""
+            return f"it returned the event because {branch} held{more}"
+        if self.deciding and self.together:
+            return "the closest branch needs " + " and ".join(self._leaf(leaf) for leaf in self.deciding) + \
+                ", which did not hold"
+        if self.deciding:
+            first = f"{self._leaf(self.deciding[0])} did not hold"
+            others = self.deciding[1:3]
+            if others:
+                first += "; " + " or ".join(self._leaf(leaf) for leaf in others) + \
+                    " alone would also have returned it"
+            return first
+        if not self.failed:
+            return "no predicate failed, yet the query did not return the event (a later stage dropped it)"
+        listed = "; ".join(self._leaf(leaf) for leaf in self.failed[:3])
+        return f"no single predicate decides; these did not hold: {listed}"
+
+    def _leaf(self, leaf: Leaf) -> str:
+        quoted = f"`{predicate_text(self.text, leaf)}` (line {leaf.line})"
+        if leaf.value is NO_VALUE:
+            return quoted
+        if leaf.value is MISSING:
+            return f"{quoted} on a field absent from the event"
+        return f"{quoted} on {shown_value(leaf.value)}"
+
+
+def predicate_text(text: str, leaf: Leaf) -> str:
+    if leaf.start is None or leaf.end is None or not 0 <= leaf.start < leaf.end <= len(text):
+        lines = text.splitlines()
+        source = lines[leaf.line - 1][leaf.column - 1:] if 0 < leaf.line <= len(lines) else ""
+    else:
+        source = text[leaf.start:leaf.end]
+    source = " ".join(source.split())
+    return source if len(source) <= MAX_PREDICATE else source[:MAX_PREDICATE - 3] + "..."
+
+
+def shown_value(value: Any) -> str:
+    shown = "null" if value is None else repr(value)
+    return shown if len(shown) <= MAX_VALUE else shown[:MAX_VALUE - 3] + "..."
+
+
+def explain(key: str, text: str, event: dict, context: EvaluationContext = EMPTY_CONTEXT) -> Explanation | None:
+    """Why the query in language `key` returns `event` or not; None when it cannot be evaluated."""
+    from tooling.languages import get_language
+
+    language = get_language(key)
+
+    def verdict(flip: frozenset) -> tuple[bool | None, Probe]:
+        with probing(flip) as probe:
+            evaluation = language.evaluate(text, [event], context)
+        return (0 in evaluation.matched) if evaluation.ok else None, probe
+
+    matched, probe = verdict(frozenset())
+    if matched is None:
+        return None
+    runs = [0]
+
+    def flipped(keys: frozenset) -> tuple[bool | None, Probe | None]:
+        runs[0] += 1
+        return verdict(keys) if runs[0] <= MAX_RUNS else (None, None)
+
+    leaves = sorted(probe.leaves.values(), key=_order)[:MAX_LEAVES]
+    # a missed match is decided by leaves that failed, a false match by leaves that held or by
+    # a negated leaf that failed: every leaf is a candidate either way
+    singles = {leaf.key: flipped(frozenset([leaf.key])) for leaf in leaves}
+    deciding = [leaf for leaf in leaves if singles[leaf.key][0] not in (matched, None)]
+    together = False
+    if not deciding and not matched:
+        # two leaves of one branch failed; the second may only be reached once the first holds
+        # (`and` and later stages short-circuit), so pair each with what its flip revealed
+        for first in (leaf for leaf in leaves if not leaf.held):
+            revealed = singles[first.key][1]
+            for second in (revealed.leaves.values() if revealed else ()):
+                if second.key == first.key or second.held:
+                    continue
+                if flipped(frozenset([first.key, second.key]))[0] is True:
+                    deciding, together = sorted([first, second], key=_order), True
+                    break
+            if deciding:
+                break
+    return Explanation(matched, deciding, [leaf for leaf in leaves if leaf.held],
+                       [leaf for leaf in leaves if not leaf.held], text, together)
+
+
+def _order(leaf: Leaf) -> tuple[int, int]:
+    return leaf.line, leaf.column
