@@ -19,6 +19,7 @@ from tooling.checks.repository import check_repository
 from tooling.checks.samples import check_samples
 from tooling.checks.schema import check_schema, schema_validator
 from tooling.checks.verdicts import check_verdicts, verdict_results
+from tooling.checks.telemetry import check_telemetry
 from tooling.checks.text import check_bidi
 from tooling.diagnostics import CODES, Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
@@ -30,7 +31,7 @@ PackageCheck = Callable[[Package], Iterable[Diagnostic]]
 # Order matters only for reading: the output is sorted by position.
 PACKAGE_CHECKS: tuple[PackageCheck, ...] = (
     check_schema, check_location, check_dates, check_references, check_tests, check_samples, check_placeholders,
-    check_attack, check_queries, check_verdicts, check_bidi,
+    check_attack, check_queries, check_telemetry, check_verdicts, check_bidi,
 )
 
 MIN_REASON = 10  # the schema's minLength for a suppression reason

@@ -67,3 +67,12 @@ def test_probing_leaves_the_verdict_unchanged_outside_an_explanation():
     event = row(FileName="sc.exe", ProcessCommandLine="sc stop WinDefend")
     explain("kql", QUERY, event)
     assert get_language("kql").evaluate(QUERY, [event]).matched == [0]
+
+
+def test_an_event_of_another_table_is_explained_by_the_table():
+    query = 'DeviceRegistryEvents | where RegistryValueName == "DisableAntiSpyware"'
+    explained = explain("kql", query, row(FileName="reg.exe"))
+    # once the row counts as a DeviceRegistryEvents row, its RegistryValueName is null: both fail
+    assert explained.sentence() == ("the closest branch needs `DeviceRegistryEvents` (line 1) on the event's table "
+                                    "'DeviceProcessEvents' and `RegistryValueName == \"DisableAntiSpyware\"` (line 1) "
+                                    "on null, which did not hold")

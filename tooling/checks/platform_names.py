@@ -10,7 +10,12 @@ this module compares the names with the platform data:
 - DAC481 a field the tables in scope do not have, with a "did you mean";
 - DAC482 a compared value outside the field's enumeration;
 - DAC483 a field whose type the platform refuses for that use;
-- DAC484 tables from different products in one query (Sentinel-only with Defender XDR-only).
+- DAC484 tables from different products in one query (Sentinel-only with Defender XDR-only);
+- DAC485 a field used before the stage that makes it (a `where` on a field a later `parse`,
+  `rex`, `eval` or `extend` produces).
+
+DAC486, a table outside the product the package's telemetry names, needs the package:
+tooling/checks/telemetry.py.
 
 Positions are within the query, like syntax diagnostics: `check_queries` maps them into the file
 and keeps them per query. Platforms without schema data are not checked.
@@ -56,7 +61,11 @@ def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Ite
         if fields is None:
             continue
         kind = _field_type(fields, ref.name)
-        if ref.kind == "field" and kind is None:
+        if ref.kind == "field" and kind is None and (made := _made_later(ref, references)) is not None:
+            yield Diagnostic("DAC485", f"{name}: {ref.name!r} is used before the stage that makes it "
+                             f"(query line {made.line}, column {made.column}); here it is not yet a field",
+                             ref.line, ref.column)
+        elif ref.kind == "field" and kind is None:
             hint = _suggest(ref.name, fields, schema.aliases)
             scope = f" in {', '.join(ref.tables)}" if ref.tables else ""
             yield Diagnostic("DAC481", f"{name}: no field {ref.name!r}{scope}{hint}", ref.line, ref.column)
@@ -69,6 +78,13 @@ def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Ite
                 close = difflib.get_close_matches(ref.value, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(list(allowed)[:8])}"
                 yield Diagnostic("DAC482", f"{name}: {ref.name} is never {ref.value!r}{hint}", ref.line, ref.column)
+
+
+def _made_later(ref: Reference, references: list[Reference]) -> Reference | None:
+    """The stage further on that makes the field `ref` uses (parse, rex, eval, extend...)."""
+    return next((other for other in references if other.produced and other.kind == "field"
+                 and other.name.lower() == ref.name.lower()
+                 and (other.line, other.column) > (ref.line, ref.column)), None)
 
 
 def _table_known(table: str, known: set[str]) -> bool:
@@ -93,10 +109,14 @@ def _products(name: str, schema: PlatformSchema, tables: list[Reference]) -> Ite
     first, first_products = sets[0]
     for ref, products in sets[1:]:
         if not products & first_products:
-            yield Diagnostic("DAC484", f"{name}: {ref.name!r} exists only in {' and '.join(sorted(products))}, "
-                             f"{first.name!r} only in {' and '.join(sorted(first_products))}: no product runs "
+            yield Diagnostic("DAC484", f"{name}: {ref.name!r} exists only in {products_named(schema, products)}, "
+                             f"{first.name!r} only in {products_named(schema, first_products)}: no product runs "
                              "this query", ref.line, ref.column)
             return
+
+
+def products_named(schema: PlatformSchema, products: set[str]) -> str:
+    return " and ".join(schema.products.get(product, (product,))[0] for product in sorted(products))
 
 
 def _fields_in_scope(schema: PlatformSchema, custom: dict, extra: dict, tables: tuple[str, ...]) -> dict | None:

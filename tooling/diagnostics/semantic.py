@@ -1,5 +1,5 @@
-"""The semantic layer's codes: the platform checks (DAC480-DAC484: names a query uses that its
-platform lacks) and the verdicts on the samples (DAC510-DAC514: `dac test` and `dac validate`).
+"""The semantic layer's codes: the platform checks (DAC480-DAC486: names a query uses that its
+platform lacks, or uses too early, or outside the product its telemetry names) and the verdicts on the samples (DAC510-DAC514: `dac test` and `dac validate`).
 Merged into the registry by `codes.py`."""
 from __future__ import annotations
 
@@ -42,6 +42,26 @@ CODES = [
          "queries:\n  kql: |\n    DeviceProcessEvents   # and a separate Sentinel query over Syslog",
          "Split the query per product, or use the tables both products have (the message names where each "
          "table exists)."),
+    Code("DAC485", "field-used-before-made", E, "A query uses a field before the stage that makes it.",
+         "Fields made by `parse`, `rex`, `eval`, `extend` or `json` exist only after that stage: a filter "
+         "above it compares a field no event has yet, so it never matches (or, in SPL and Sumo, silently "
+         "compares nothing).",
+         "queries:\n  sumo: |\n    _sourceCategory=windows/sysmon\n    | where user = \"root\"\n"
+         "    | parse \"User=*,\" as user",
+         "queries:\n  sumo: |\n    _sourceCategory=windows/sysmon\n    | parse \"User=*,\" as user\n"
+         "    | where user = \"root\"",
+         "Move the filter below the stage that makes the field (the message gives its line and column)."),
+    Code("DAC486", "table-outside-telemetry-product", E, "A query reads a table that does not exist in the "
+         "product its package's telemetry names.",
+         "Sentinel and Defender XDR advanced hunting share the Device* tables, but Event, Syslog and "
+         "CommonSecurityLog exist only in a Sentinel workspace and BehaviorInfo only in Defender XDR. A query "
+         "deployed where its telemetry says fails there with an unknown table.",
+         "telemetry:\n  kql:\n    - DeviceProcessEvents (Defender XDR)\nqueries:\n  kql: |\n"
+         "    Syslog | where ProcessName == \"auditctl\"",
+         "telemetry:\n  kql:\n    - Syslog (Sentinel, auditd records via the Azure Monitor Agent)\n"
+         "queries:\n  kql: |\n    Syslog | where ProcessName == \"auditctl\"",
+         "Name the product that has the table in the telemetry entry (\"Syslog (Sentinel, ...)\"), or read "
+         "a table the named product has (`dac platforms show kql TABLE` lists where each exists)."),
     # --- DAC5xx: tests ---------------------------------------------------------------------
     Code("DAC510", "query-misses-sample", E, "A native query does not return a sample event that its test says "
          "it must match.",

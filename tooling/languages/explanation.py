@@ -37,6 +37,7 @@ class Leaf:
     end: int | None
     value: Any
     held: bool
+    subject: str | None = None  # what the value is, when not the predicate's field ("the event's table")
 
     @property
     def key(self) -> tuple:
@@ -50,8 +51,8 @@ class Probe:
     flip: frozenset = frozenset()
     leaves: dict = field(default_factory=dict)  # key -> Leaf, in first-seen order
 
-    def record(self, node: Any, value: Any, held: bool) -> bool:
-        leaf = Leaf(*_span(node), value, held)
+    def record(self, node: Any, value: Any, held: bool, subject: str | None = None) -> bool:
+        leaf = Leaf(*_span(node), value, held, subject)
         seen = self.leaves.get(leaf.key)
         # a leaf evaluated more than once (several rows, "any element") counts as held if it
         # ever held, with the value it held on
@@ -63,14 +64,15 @@ class Probe:
 _probe: Probe | None = None
 
 
-def predicate(node: Any, value: Any, held: bool) -> bool:
+def predicate(node: Any, value: Any, held: bool, subject: str | None = None) -> bool:
     """A leaf predicate's result, as the evaluator must use it. `node`: the leaf (a Lark Tree
     with meta, a Token, or anything with line/column and, ideally, start_pos/end_pos); `value`:
-    the event's value it tested (MISSING when absent, NO_VALUE when it reads no one field)."""
+    the event's value it tested (MISSING when absent, NO_VALUE when it reads no one field);
+    `subject`: what that value is, when the predicate's text does not say (e.g. "the event's table")."""
     probe = _probe
     if probe is None:
         return held
-    return probe.record(node, value, held)
+    return probe.record(node, value, held, subject)
 
 
 def traced(node: Any, test: Callable[..., Any], value_of: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,6 +85,12 @@ def traced(node: Any, test: Callable[..., Any], value_of: Callable[..., Any]) ->
             return held
         return probe.record(node, value_of(*args), held)
     return leaf
+
+
+def probing_now() -> bool:
+    """True while an explanation runs: an evaluator's fast path that decides several leaves at
+    once (a table index, a prefilter) steps aside so each leaf is seen and can be flipped."""
+    return _probe is not None
 
 
 @contextmanager
@@ -128,7 +136,7 @@ class Explanation:
 
     def sentence(self) -> str:
         if self.matched:
-            leaves = self.deciding or self.held
+            leaves = self.deciding or [leaf for leaf in self.held if leaf.subject is None] or self.held
             if not leaves:
                 return "it returns the event, though no predicate of the query tested it"
             branch = " and ".join(self._leaf(leaf) for leaf in leaves[:3])
@@ -154,8 +162,8 @@ class Explanation:
         if leaf.value is NO_VALUE:
             return quoted
         if leaf.value is MISSING:
-            return f"{quoted} on a field absent from the event"
-        return f"{quoted} on {shown_value(leaf.value)}"
+            return f"{quoted} on {leaf.subject or 'a field'} absent from the event"
+        return f"{quoted} on {leaf.subject + ' ' if leaf.subject else ''}{shown_value(leaf.value)}"
 
 
 def predicate_text(text: str, leaf: Leaf) -> str:
@@ -212,6 +220,11 @@ def explain(key: str, text: str, event: dict, context: EvaluationContext = EMPTY
                     break
             if deciding:
                 break
+    if matched:
+        # what selects the event's source (its table) decides too, but says nothing about why
+        # this event matched rather than its neighbours: the predicates on its values do
+        deciding = [leaf for leaf in deciding if leaf.subject is None]
+        leaves.sort(key=lambda leaf: leaf.subject is not None)
     return Explanation(matched, deciding, [leaf for leaf in leaves if leaf.held],
                        [leaf for leaf in leaves if not leaf.held], text, together)
 

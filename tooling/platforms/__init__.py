@@ -36,7 +36,9 @@ Data files (each names its sources and a date):
        "common_fields": {"<field>": "<type>"},     # every table has them
        "aliases": {"CommandLine": "ProcessCommandLine"},     # for "did you mean"
        "refused_types": {"text": "Elasticsearch EQL cannot compare text fields"},
-       "open_tables": false}    # true: table names are the deployment's own (Sumo source categories)
+       "open_tables": false,    # true: table names are the deployment's own (Sumo source categories)
+       "products": {"sentinel": {"name": "Microsoft Sentinel", "named_as": ["Sentinel", ...]}}}
+                                # where tables live in several products: the words telemetry uses
 
   Types: string (keyword), text, number, bool, datetime, dynamic, array, ip.
 """
@@ -89,6 +91,9 @@ class PlatformSchema:
     # True where table names are the deployment's own (Sumo source categories): an unknown one is
     # not an error, and fields under it are not checked
     open_tables: bool = False
+    # where a platform's tables live in several products: product -> (its name, the words a
+    # package's telemetry uses for it), e.g. "sentinel" -> ("Microsoft Sentinel", ("Sentinel", ...))
+    products: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def fields_of(self, table: str | None) -> Mapping[str, str] | None:
         """The fields a table has (common fields included), or None when the table is unknown."""
@@ -251,7 +256,9 @@ def platform_schema(key: str) -> PlatformSchema:
               for name, spec in data.get("tables", {}).items()}
     return PlatformSchema(key, tables, dict(data.get("common_fields", {})), dict(data.get("aliases", {})),
                           tuple(data.get("sources", ())), dict(data.get("refused_types", {})),
-                          bool(data.get("open_tables", False)))
+                          bool(data.get("open_tables", False)),
+                          {product: (spec["name"], tuple(spec.get("named_as", ())))
+                           for product, spec in data.get("products", {}).items()})
 
 
 def has_platform_data(key: str, name: str = "render.json") -> bool:

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.evaluation import MISSING, NotEvaluated
+from tooling.languages.explanation import predicate, probing_now
 from tooling.languages.kql import values as V
 from tooling.languages.kql.scalar import Binding, Scope, compile_expr, is_const, is_tabular
 from tooling.languages.kql.tree import name_of, string_value
@@ -34,7 +35,7 @@ def compile_tabular(node: Any, scope: Scope) -> tuple[TableFn, bool]:
             binding = scope.lets.get(str(node))
             if binding is not None:
                 return _let_table(binding, node, str(node))
-            return _table(str(node)), False
+            return _table(str(node), node), False
         raise NotEvaluated.at(node, f"the source {node}")
     data = node.data
     if data == "paren":
@@ -99,9 +100,15 @@ def tables_of(env) -> dict:
     return env.tables
 
 
-def _table(name: str) -> TableFn:
+def _table(name: str, node: Any) -> TableFn:
     # Table names are case-sensitive in Kusto (entity names are).
-    return lambda env: tables_of(env).get(name, [])
+    def rows(env):
+        if probing_now():  # the table is a leaf too: "`Syslog` on the event's table ..."
+            return [(event, frozenset((index,))) for index, event in enumerate(env.events)
+                    if predicate(node, event.get("$table", MISSING), event.get("$table") == name,
+                                 "the event's table")]
+        return tables_of(env).get(name, [])
+    return rows
 
 
 def _table_node(child: Any) -> TableFn:
@@ -115,7 +122,7 @@ def _table_node(child: Any) -> TableFn:
     name = name_of(child)
     if name is None:
         raise NotEvaluated.at(child, "a table from another database or cluster")
-    return _table(name)
+    return _table(name, child)
 
 
 def _union(node: Tree, scope: Scope) -> TableFn:

@@ -100,8 +100,7 @@ class _Walker:
                 self.out.append(Reference("value", name, value.line or 1, value.column or 1, self.tables,
                                           value=_name(value), operator=op))
             if isinstance(value, Token) and value.type == "REGEX":
-                for group in _NAMED_GROUP.findall(str(value)):
-                    self.produced.add(group)
+                self.groups(value)
             return
         if kind == "assignment":
             self.walk(node.children[1])
@@ -127,6 +126,13 @@ class _Walker:
                                                                                      str(child)):
                     self.field(child)
 
+    def groups(self, pattern: Token) -> None:
+        """A regex's named groups become fields, made where the pattern is."""
+        for group in _NAMED_GROUP.findall(str(pattern)):
+            self.produced.add(group)
+            self.out.append(Reference("field", group, pattern.line or 1, pattern.column or 1, self.tables,
+                                      produced=True))
+
     def call(self, node: Tree) -> None:
         name = str(node.children[0]).lower()
         named, positional = _arguments(node)
@@ -147,8 +153,7 @@ class _Walker:
             if isinstance(value, Tree):
                 self.walk(value)
             elif isinstance(value, Token) and value.type in ("STRING", "REGEX") and name == "regex":
-                for group in _NAMED_GROUP.findall(str(value)):
-                    self.produced.add(group)
+                self.groups(value)
         output = named.get("as")
         if isinstance(output, Token):
             self.field(output, produced=True)
