@@ -23,6 +23,11 @@ examples:
   dac test --format json > verdicts.json     {"results": [...], "diagnostics": [...]}
   dac test --format github                   annotations on the queries in a pull request
   dac test --events lab.jsonl                which recorded events each query returns
+  dac test --coverage                        which predicates of each query the samples prove
+
+coverage: a match sample proves a predicate when the query returns it and would not without that
+predicate; a near-miss (no_match sample) proves it when the query would return it if that
+predicate alone held. A predicate no near-miss proves could be dropped without a test noticing.
 
 exit codes: 0 every verdict agrees, 1 a verdict disagrees or an error (--fail-on warning: or drift),
 2 usage error
@@ -60,6 +65,9 @@ def add_parsers(sub, renderers: list[str], languages: list[str]) -> None:
     test.add_argument("--fail-on", choices=["error", "warning"], default="error",
                       help="lowest severity that makes the exit code 1 besides a disagreeing verdict (default: error; "
                            "warning also fails on drift, DAC514)")
+    test.add_argument("--coverage", action="store_true",
+                      help="instead of verdicts, show which predicates of each query a match sample and a "
+                           "near-miss prove, and list those none proves")
     test.add_argument("--no-drift", action="store_true",
                       help="skip the events generated from the Sigma form (DAC514); run the samples only")
 
@@ -89,6 +97,8 @@ def cmd_test(args) -> int:
         return EXIT_USAGE
     if args.events is not None:
         return _replay(args, paths)
+    if args.coverage:
+        return _coverage(args, paths)
     from tooling.testing import TestCache
 
     report = run_tests(paths, args.lang, drift=not args.no_drift, cache=None if args.no_cache else TestCache())
@@ -102,6 +112,18 @@ def cmd_test(args) -> int:
     if not _write_report(args, "test", output):
         return EXIT_USAGE
     return EXIT_PROBLEMS if report.failed(Severity(args.fail_on)) else EXIT_OK
+
+
+def _coverage(args, paths: list[Path]) -> int:
+    from tooling.cli import EXIT_OK, EXIT_USAGE, _write_report
+    from tooling.coverage import coverage, render_coverage
+
+    found, _files = coverage(paths, args.lang)
+    if args.format == "json":
+        output = json.dumps({"coverage": [item.as_json() for item in found]}, indent=2)
+    else:
+        output = render_coverage(found)
+    return EXIT_OK if _write_report(args, "test", output) else EXIT_USAGE
 
 
 def _replay(args, paths: list[Path]) -> int:

@@ -371,8 +371,16 @@ def _comparison(name: str) -> Callable[[Tree, Scope], Fn]:
     """The compiler of comparison node `name` (operators.py), looked up when it runs; each
     comparison is a leaf predicate for `explain`, with its left operand as the event's value."""
     def compile_comparison(node: Tree, scope: Scope) -> Fn:
-        return traced(node, operators.HANDLERS[name](node, scope), compile_expr(node.children[0], scope))
+        # a comparison with ago()/now() is the query's time window, not what it detects
+        window = any(isinstance(child, Tree) and any(_is_clock(sub) for sub in child.iter_subtrees())
+                     for child in node.children[1:])
+        return traced(node, operators.HANDLERS[name](node, scope), compile_expr(node.children[0], scope),
+                      "the event's time" if window else None)
     return compile_comparison
+
+
+def _is_clock(node: Tree) -> bool:
+    return node.data == "call" and bool(node.children) and str(node.children[0]) in ("ago", "now")
 
 
 _HANDLERS.update({name: _comparison(name) for name in ("compare", "in_list", "between", "matches_regex")})
