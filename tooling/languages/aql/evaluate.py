@@ -29,6 +29,7 @@ from tooling.languages.aql import calls
 from tooling.languages.aql.expressions import ExpressionCompiler
 from tooling.languages.aql.nodes import string_value, unquote
 from tooling.languages.evaluation import Deadline, Evaluation, EvaluationContext, NotEvaluated
+from tooling.languages.explanation import predicate
 
 DEFAULT_WINDOW_MS = 5 * 60 * 1000
 UNIT_MS = {"SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
@@ -92,13 +93,19 @@ def compile_query(tree: Tree) -> Callable:
             if len(event) > MAX_FIELDS:
                 raise NotEvaluated(f"an event with {len(event):,} fields (over {MAX_FIELDS:,}: not an event QRadar "
                                    "stores)")
-            if not _in_table(event, table, time_clause):
+            # FROM and a stated time range are leaves for `explain` too, with the event's table
+            # and time: "`FROM events` (line 2) on the event's table 'flows' did not hold"
+            if not predicate(from_clause, event.get("$table"), _in_table(event, table, time_clause),
+                             "the event's table"):
                 continue
             moment = _starttime(event, time_clause)
             if moment == lower or (upper_edge and moment == upper):
                 raise NotEvaluated.at(time_clause or statement, "an event exactly at the edge of the time range "
                                       "(whether the edge is included is not documented)")
-            if not lower < moment <= upper:
+            inside = lower < moment <= upper
+            if time_clause is not None:
+                inside = predicate(time_clause, moment, inside, "the event's starttime")
+            if not inside:
                 continue
             if condition is None or condition(event, state) is True:
                 selected.append(index)

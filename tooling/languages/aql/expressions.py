@@ -5,6 +5,15 @@ mode (SELECT / HAVING / ORDER BY of an aggregating query) `x` is the list of a g
 Values are text, numbers, None (NULL) or a `Payload`; conditions give True, False or None
 (unknown, SQL's three-valued logic: QRadar does not document NULL handling, and AQL is SQL-like,
 so a comparison with an absent property is neither true nor false, and NOT of it stays unknown).
+
+Each leaf predicate (a comparison, BETWEEN, IN, LIKE / ILIKE / MATCHES / IMATCHES, IS NULL, and
+the boolean calls INCIDR and REFERENCESETCONTAINS) in WHERE, HAVING or anywhere else is passed
+through `explanation.traced`, with its left operand (the tested address or value, for the calls)
+as the event's value, so that `explain` can name the predicate that decided a verdict. A
+negation that belongs to the predicate is part of the leaf: `x NOT ILIKE y`, `x <> y`, `x NOT IN
+(...)`, `x IS NOT NULL`, and `NOT (x ILIKE y)` written around a single predicate; a NOT around
+an AND / OR is structure, outside its leaves. An unknown (NULL) result is a leaf that did not
+hold; flipped, it holds.
 """
 from __future__ import annotations
 
@@ -13,12 +22,13 @@ from typing import Any, Callable, Mapping
 from lark import Token, Tree
 
 from tooling.languages.aql import calls
-from tooling.languages.aql.nodes import string_value, unquote
+from tooling.languages.aql.nodes import call_arguments, call_name, string_value, unquote
 from tooling.languages.aql.values import (
     JavaRegex, LikePattern, Payload, arithmetic, ascii_only, comparable, equals, like_pattern, order, scalar,
     text_operand,
 )
-from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.evaluation import MISSING, NotEvaluated
+from tooling.languages.explanation import traced
 
 Closure = Callable[[Any, Any], Any]
 
@@ -74,6 +84,37 @@ def field_reader(name: str, node: Any, quoted: bool) -> Closure:
 
 _ABSENT = object()
 
+# Predicates: each one is a leaf for `explain` (the module docstring).
+LEAVES = frozenset({"comparison", "between", "in_list", "string_match", "is_null"})
+# Boolean calls, and the argument each one tests (the address, the looked-up value).
+LEAF_CALLS = {"INCIDR": 1, "REFERENCESETCONTAINS": 1}
+
+
+def _is_leaf(node: Any) -> bool:
+    if not isinstance(node, Tree):
+        return False
+    if node.data in LEAVES:
+        return True
+    return node.data == "call" and call_name(node).upper() in LEAF_CALLS
+
+
+def _operand(leaf: Tree) -> Any:
+    """What a leaf tests: its left operand, or the call's tested argument (its arity is checked
+    when the call is compiled, before this is asked)."""
+    if leaf.data == "call":
+        return call_arguments(leaf)[LEAF_CALLS[call_name(leaf).upper()]]
+    return leaf.children[0]
+
+
+def _present(event: Mapping, name: str, quoted: bool) -> bool:
+    """Whether `field_reader(name)` finds the field in the event (rather than reading NULL)."""
+    if name in event:
+        return True
+    lowered = name.lower()
+    if quoted or lowered not in BUILT_IN:
+        return False  # a custom property under another case is not evaluated at all
+    return any(isinstance(key, str) and key.lower() == lowered and not key.startswith("$") for key in event)
+
 
 def _children(node: Tree) -> list:
     return [c for c in node.children if c is not None]
@@ -112,11 +153,49 @@ class ExpressionCompiler:
             return _lift(self._compile(node, False), node)
         if isinstance(node, Token):
             return self._literal(node)
+        compiled = self._method(node)(node, group)
+        if _is_leaf(node):
+            return traced(node, compiled, self._tested(_operand(node), group))
+        return compiled
+
+    def _method(self, node: Tree) -> Callable[[Tree, bool], Closure]:
         kind = node.data
         method = getattr(self, f"_{kind}", None)
         if method is None:
             raise NotEvaluated.at(node, _CONSTRUCTS.get(kind, kind.replace("_", " ")))
-        return method(node, group)
+        return method
+
+    def _tested(self, operand: Any, group: bool) -> Closure:
+        """The event's value a leaf tested (its left operand), for `explain` only: MISSING when
+        it is NULL because the one field it reads is absent from the event; the payload as text."""
+        value_of = self._compile(operand, group)
+        fields = self._fields_read(operand, frozenset())
+        absent = next(iter(fields)) if len(fields) == 1 else None
+
+        def tested(x: Any, run: Any) -> Any:
+            value = value_of(x, run)
+            if isinstance(value, Payload):
+                return value.text
+            if value is None and absent is not None and isinstance(x, Mapping) and not _present(x, *absent):
+                return MISSING
+            return value
+        return tested
+
+    def _fields_read(self, node: Any, seen: frozenset) -> set:
+        """(name, quoted) of the event fields `node` reads, through SELECT aliases."""
+        if not isinstance(node, Tree):
+            return set()
+        if node.data == "field":
+            token = node.children[0]
+            name = unquote(str(token))
+            expression = self._alias(name)
+            if expression is not None and not _is_same_field(expression, name):
+                return self._fields_read(expression, seen | {name}) if name not in seen else set()
+            return {(name, token.type == "QUOTED_NAME")}
+        found: set = set()
+        for child in node.children:
+            found |= self._fields_read(child, seen)
+        return found
 
     def _literal(self, token: Token) -> Closure:
         kind = token.type
@@ -192,7 +271,13 @@ class ExpressionCompiler:
         return all_true
 
     def _not_(self, node: Tree, group: bool) -> Closure:
-        inner = self._compile(node.children[-1], group)
+        operand = node.children[-1]
+        if _is_leaf(operand):
+            # `NOT (x ILIKE y)`: one negative predicate, like `x NOT ILIKE y` (the module
+            # docstring). The NOT has an aggregate whenever its operand has one: no lift here.
+            inner = self._method(operand)(operand, group)
+        else:
+            inner = self._compile(operand, group)
 
         def negate(x: Any, run: Any) -> bool | None:
             value = inner(x, run)
@@ -201,6 +286,8 @@ class ExpressionCompiler:
             if value is True or value is False:
                 return not value
             raise NotEvaluated.at(node, "NOT of a value that is not a condition")
+        if _is_leaf(operand):
+            return traced(node, negate, self._tested(_operand(operand), group))
         return negate
 
     def _comparison(self, node: Tree, group: bool) -> Closure:
