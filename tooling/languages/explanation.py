@@ -22,6 +22,7 @@ from tooling.languages.evaluation import MISSING, EMPTY_CONTEXT, EvaluationConte
 
 MAX_LEAVES = 64  # leaves flipped one at a time; a real detection has a few dozen at most
 MAX_RUNS = 256  # evaluations one explanation may cost (each well under a millisecond)
+MAX_SHOWN = 3  # predicates of a matching branch named in a sentence
 MAX_VALUE = 120  # characters of an event value shown
 MAX_PREDICATE = 100  # characters of a predicate shown
 NO_VALUE = object()  # a leaf that reads no single field (e.g. a free-text term): no value shown
@@ -140,11 +141,11 @@ class Explanation:
 
     def sentence(self) -> str:
         if self.matched:
-            leaves = self.deciding or [leaf for leaf in self.held if leaf.subject is None] or self.held
-            if not leaves:
+            leaves = self.deciding or [leaf for leaf in self.held if leaf.subject is None]
+            if not leaves:  # at most its table or time window was tested
                 return "it returns the event, though no predicate of the query tested it"
-            branch = " and ".join(self._leaf(leaf) for leaf in leaves[:3])
-            more = f" (and {len(leaves) - 3} more)" if len(leaves) > 3 else ""
+            branch = " and ".join(self._leaf(leaf) for leaf in leaves[:MAX_SHOWN])
+            more = f" (and {len(leaves) - MAX_SHOWN} more)" if len(leaves) > MAX_SHOWN else ""
             return f"it returned the event because {branch} held{more}"
         if self.deciding and self.together:
             return "the closest branch needs " + " and ".join(self._leaf(leaf) for leaf in self.deciding) + \
