@@ -27,12 +27,14 @@ Elasticsearch EQL (Elastic Security's EQL rules run on it); sources in `values.p
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from lark import Token, Tree
 
 from tooling.languages.evaluation import Deadline, Evaluation, EvaluationContext, NotEvaluated, field_values, parse_time
-from tooling.languages.eql.expressions import condition, value
+from tooling.languages import explanation
+from tooling.languages.eql.expressions import Span, condition, shown, value
 from tooling.languages.eql.values import as_tuple, decide
 
 TIMESTAMP = "@timestamp"
@@ -40,14 +42,14 @@ CATEGORY = "event.category"
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def compile_query(tree: Tree, _text: str) -> Callable[[list[dict], Deadline, EvaluationContext], Evaluation]:
+def compile_query(tree: Tree, text: str) -> Callable[[list[dict], Deadline, EvaluationContext], Evaluation]:
     query, pipes = tree.children[0], tree.children[1:]
     if query.data == "event_query":
-        select = _event_query(query)
+        select = _event_query(query, text)
     elif query.data == "sequence":
-        select = _sequence(query)
+        select = _sequence(query, text)
     elif query.data == "sample":
-        select = _sample(query)
+        select = _sample(query, text)
     else:  # pragma: no cover - the grammar has no other query
         raise NotEvaluated.at(query, f"the query {query.data}")
     limits = [_pipe(pipe) for pipe in pipes]
@@ -72,24 +74,40 @@ def _category(node: Tree) -> str | None:
     return str(token)
 
 
-def event_filter(node: Tree) -> Callable[[dict], bool]:
-    """event -> whether the `<category> where <condition>` keeps it (raises NotEvaluated)."""
+_WHERE = re.compile(r"(?:\s+|//[^\n]*|/\*[\s\S]*?\*/)*where(?![A-Za-z0-9_@])")
+
+
+def _category_span(node: Tree, text: str) -> Any:
+    meta = node.meta
+    found = _WHERE.match(text, meta.end_pos) if text and text[meta.start_pos:meta.end_pos] == str(node.children[0]) \
+        else None
+    return Span(meta.line, meta.column, meta.start_pos, found.end()) if found else node
+
+
+def event_filter(node: Tree, text: str = "") -> Callable[[dict], bool]:
+    """event -> whether the `<category> where <condition>` keeps it (raises NotEvaluated). The
+    category test is a leaf predicate for `explain`, with the event's event.category; `text`, the
+    query, lets its sentence quote `<category> where` rather than the category alone."""
     category = _category(node.children[0])
-    test = condition(node.children[1])
+    test = condition(node.children[1], text)
     if category is None:
         return lambda event: decide(test(event))
+    span = _category_span(node.children[0], text)
 
     def run(event):
         found = field_values(event, CATEGORY)
-        if category not in found:
+        held = category in found
+        if explanation._probe is not None:
+            held = explanation.predicate(span, shown(tuple(found)), held)
+        if not held:
             return False
         return decide(test(event))
 
     return run
 
 
-def _event_query(node: Tree):
-    keep = event_filter(node.children[0])
+def _event_query(node: Tree, text: str):
+    keep = event_filter(node.children[0], text)
 
     def select(events, deadline):
         results = []
@@ -167,15 +185,15 @@ def _key_of(event: dict, getters: list[Callable], node: Any) -> tuple:
 
 # --- sequences --------------------------------------------------------------------------------
 
-def _stage(node: Tree, shared: list[Callable]):
+def _stage(node: Tree, shared: list[Callable], text: str):
     subquery = node.children[0]
     if subquery.data == "missing_subquery":
         raise NotEvaluated.at(subquery, "a missing-event stage ![...]")
     keys = shared + _keys(_child(node, "join_keys"))
-    return event_filter(subquery.children[0]), keys, subquery
+    return event_filter(subquery.children[0], text), keys, subquery
 
 
-def _sequence(node: Tree):
+def _sequence(node: Tree, text: str):
     shared = _keys(_child(node, "join_keys"))
     span_node = _child(node, "maxspan")
     maxspan = None
@@ -184,7 +202,7 @@ def _sequence(node: Tree):
         maxspan = int(amount) * _UNITS[str(unit)]
     stages = []
     for stage_node in _child(node, "sequence_stages").children:
-        stage = _stage(stage_node, shared)
+        stage = _stage(stage_node, shared, text)
         runs = 1
         if stage_node.data == "repeated_stage":
             runs = int(stage_node.children[-1])
@@ -194,7 +212,7 @@ def _sequence(node: Tree):
     if len(stages) < 2:
         raise NotEvaluated.at(node, "a sequence of fewer than two stages")
     until_node = _child(node, "until")
-    until = _stage(until_node, shared) if until_node is not None else None
+    until = _stage(until_node, shared, text) if until_node is not None else None
 
     def select(events, deadline):
         # Which stages (and until) each event matches, then the state machine in time order.
@@ -246,9 +264,9 @@ def _sequence(node: Tree):
 
 # --- samples ----------------------------------------------------------------------------------
 
-def _sample(node: Tree):
+def _sample(node: Tree, text: str):
     shared = _keys(_child(node, "join_keys"))
-    filters = [_stage(child, shared) for child in node.children
+    filters = [_stage(child, shared, text) for child in node.children
                if isinstance(child, Tree) and child.data == "sample_filter"]
 
     def select(events, deadline):

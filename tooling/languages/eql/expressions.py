@@ -13,14 +13,24 @@ its clause does not match ("bool query": must_not "must not appear in the matchi
 "exists query": a missing field is found with must_not exists). So a plain comparison over a
 missing field is false, not null, and its negation (`not`, `!=`, `not in`) is true. Other
 comparisons (functions, arithmetic) keep null and the undecided `not null` below.
+
+Each leaf predicate (a comparison, `== null`, `in` / `in~` / `not in`, a `:` / like / regex
+match, a boolean function call) is wrapped by `traced_leaf` for `explain` (tooling/languages/
+explanation.py), with the event's value of the operand it reads. A leaf holds when its quoted
+text is true: `a != "x"`, `a not in (...)` and `not a : "x"` (a `not` directly over a leaf) are
+negative leaves, so that "did not hold" / "held" describe what the reviewer reads; a `not` over
+`and` / `or` stays structure, outside its leaves.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated, fullmatch
+from tooling.languages import explanation
+from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch
+from tooling.languages.explanation import NO_VALUE
 from tooling.languages.eql import functions
 from tooling.languages.eql.values import (
     NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, text_of, wildcard_matcher,
@@ -40,8 +50,9 @@ def _undecided_first(*results: Any) -> Any:
 
 # Results: True, False, None (null: false under two-valued logic, null under three-valued),
 # NullTrue (true under two-valued logic, null under three-valued; see values.py), Undecided.
-def condition(node: Any) -> Getter:
-    """A condition: event -> True / False / None (null) / Undecided."""
+def condition(node: Any, text: str = "") -> Getter:
+    """A condition: event -> True / False / None (null) / Undecided. `text`, the query, lets an
+    explanation quote `not (<leaf>)` with its closing parenthesis."""
     if isinstance(node, Token):
         if node.type in ("TRUE", "FALSE"):
             constant = node.type == "TRUE"
@@ -50,24 +61,98 @@ def condition(node: Any) -> Getter:
                               "condition that is not boolean)")
     kind = node.data
     if kind == "and_":
-        return _and(condition(node.children[0]), condition(node.children[1]))
+        return _and(condition(node.children[0], text), condition(node.children[1], text))
     if kind == "or_":
-        return _or(condition(node.children[0]), condition(node.children[1]))
+        return _or(condition(node.children[0], text), condition(node.children[1], text))
     if kind == "not_":
-        return _not(condition(node.children[0]), node)
-    if kind == "comparison":
-        return _comparison(node)
-    if kind in ("in_", "not_in"):
-        found = _in(node)
-        return _not(found, node) if kind == "not_in" else found
-    if kind == "match":
-        return _match(node)
-    if kind == "call":
-        return functions.compile_call(node, value, boolean=True)
+        inner = node.children[0]
+        if isinstance(inner, Tree) and inner.data in _LEAVES:
+            # `not <leaf>` is one negative leaf, as `!=` and `not in` are, so that its sentence
+            # ("... did not hold", "... held") is true of the text it quotes
+            test, tested = _leaf(inner)
+            return traced_leaf(negation_span(node, inner, text), _not(test, node), tested)
+        return _not(condition(inner, text), node)
+    if kind in _LEAVES:
+        test, tested = _leaf(node)
+        return traced_leaf(node, test, tested)
     if kind == "field":
         raise NotEvaluated.at(node, f"the field {node.children[0]} used as a condition (Elasticsearch refuses a "
                               "condition that is not boolean)")
     raise NotEvaluated.at(node, f"the condition {kind}")
+
+
+_LEAVES = ("comparison", "in_", "not_in", "match", "call")
+
+
+def _leaf(node: Tree) -> tuple[Getter, Getter]:
+    """A leaf predicate: (its test, the operand it reads from the event)."""
+    kind = node.data
+    if kind == "comparison":
+        left_node, _, right_node = node.children
+        swapped = _is_null(left_node) or (_is_literal(left_node) and not _is_literal(right_node)
+                                          and not _is_null(right_node))
+        return _comparison(node), value(right_node if swapped else left_node)
+    if kind in ("in_", "not_in"):
+        found = _in(node)
+        return (_not(found, node) if kind == "not_in" else found), value(node.children[0])
+    if kind == "match":
+        return _match(node), value(node.children[0])
+    # a boolean function: the leaf reads its source (first) argument
+    return functions.compile_call(node, value, boolean=True), value(node.children[1])
+
+
+class Span:
+    """A leaf's place in the query when no one parse-tree node spans it (for `explain`)."""
+
+    __slots__ = ("line", "column", "start_pos", "end_pos")
+
+    def __init__(self, line: int, column: int, start_pos: int, end_pos: int):
+        self.line, self.column, self.start_pos, self.end_pos = line, column, start_pos, end_pos
+
+
+_CLOSE = re.compile(r"\s*\)")
+
+
+def negation_span(node: Tree, inner: Tree, text: str) -> Any:
+    """`not (<leaf>)`: the `not_` node ends where its leaf does, before the parentheses that
+    close around it (they are not nodes); the span takes them in again."""
+    meta, end = node.meta, inner.meta.end_pos
+    opened = text[meta.start_pos:inner.meta.start_pos].count("(") if text else 0
+    for _ in range(opened):
+        closing = _CLOSE.match(text, end)
+        if closing is None:
+            return node
+        end = closing.end()
+    return Span(meta.line, meta.column, meta.start_pos, end) if opened else node
+
+
+def traced_leaf(node: Any, test: Getter, tested: Getter) -> Getter:
+    """`test`, a leaf predicate, seen by `explain`: outside an explanation its own result, at the
+    cost of one global read; while probing, recorded (held when it is True) with the event's
+    value of `tested`, and True or False when the probe flips it. Only the flip changes the result,
+    so null stays null (and `not null` undecided) on the probe's unflipped runs. An undecided
+    result is not recorded: it did not hold or fail, and a flip could not say which it became."""
+    def leaf(event):
+        result = test(event)
+        probe = explanation._probe
+        if probe is None or isinstance(result, Undecided):
+            return result
+        held = result is True
+        if probe.record(node, shown(tested(event)), held) is held:
+            return result
+        return not held
+
+    return leaf
+
+
+def shown(found: Any) -> Any:
+    """An operand's value as an explanation shows it: MISSING for a missing field, the value of a
+    single-valued one, a list for several values, None for null."""
+    if type(found) is tuple:
+        if not found:
+            return MISSING
+        return found[0] if len(found) == 1 else list(found)
+    return NO_VALUE if isinstance(found, Undecided) else found
 
 
 def _and(left: Getter, right: Getter) -> Getter:
