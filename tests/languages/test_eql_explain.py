@@ -99,7 +99,7 @@ def test_the_category_is_a_leaf_quoted_with_where():
     # a registry condition under the wrong category: only the category keeps the event out
     query = 'process where registry.value : "DisableAntiSpyware"'
     explained = explain("eql", query, registry("DisableAntiSpyware"))
-    assert explained.sentence() == "`process where` (line 1) on 'registry' did not hold"
+    assert explained.sentence() == "`process where` (line 1) on the event's event.category 'registry' did not hold"
     assert (explained.line, explained.column) == (1, 1)
 
 
@@ -144,7 +144,7 @@ def test_a_sequence_step_a_single_event_cannot_complete():
     event["process"]["entity_id"] = "e1"
     explained = explain("eql", query, event)
     assert explained.matched is False and explained.line is None
-    assert explained.sentence() == "no single predicate decides; these did not hold: `network where` (line 3) on 'process'"
+    assert explained.sentence() == "no single predicate decides; these did not hold: `network where` (line 3) on the event's event.category 'process'"
 
 
 def test_a_query_that_cannot_be_evaluated_has_no_explanation():

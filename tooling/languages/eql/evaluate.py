@@ -98,7 +98,7 @@ def event_filter(node: Tree, text: str = "") -> Callable[[dict], bool]:
         found = field_values(event, CATEGORY)
         held = category in found
         if explanation._probe is not None:
-            held = explanation.predicate(span, shown(tuple(found)), held)
+            held = explanation.predicate(span, shown(tuple(found)), held, "the event's event.category")
         if not held:
             return False
         return decide(test(event))
