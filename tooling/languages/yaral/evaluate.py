@@ -25,6 +25,12 @@ more than the window when the condition could hold on a part of it but not on th
 (`!$e`, `#e < n`, outcomes), events exactly at a sliding window's edge, options other than
 allow_zero_values, tumbling windows (`by`), and outcome values that differ between the copies
 of one event in a rule without a match section.
+
+Explanations (tooling/languages/explanation.py): the leaf predicates are compiled in
+expressions.py; here, while explain() probes, two more tests are leaves: a placeholder that
+joins two event variables (`$e2.principal.hostname = $host`, the second binding, on its value)
+and a match variable whose value is zero (its binding, on the event's value: the event is
+dropped unless allow_zero_values is set).
 """
 from __future__ import annotations
 
@@ -33,9 +39,10 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
+from tooling.languages import explanation
 from tooling.languages.evaluation import MISSING, Deadline, Evaluation, EvaluationContext, NotEvaluated, parse_time
 from tooling.languages.yaral.analysis import tokens
-from tooling.languages.yaral.expressions import Compiler, Row, Run
+from tooling.languages.yaral.expressions import Compiler, Copies, Row, Run
 from tooling.languages.yaral.values import compare, hashable, is_zero, nested_view, unnest
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -123,6 +130,9 @@ class _Rule:
         # placeholders: the first `$x = expr` of a top-level conjunct defines $x for expr's event variable
         self.definers: dict[str, dict[str, Callable]] = {v: {} for v in variables}
         self.shared: dict[str, set[str]] = {}  # placeholders several event variables bind
+        # for explanations: (variable, placeholder) -> its binding, and the binding that joins
+        self.bindings: dict[tuple[str, str], tuple[Tree, tuple[Callable, str | None]]] = {}
+        self.joins: dict[str, tuple[Tree, str]] = {}
         owner: dict[str, str] = {}
         rest = []
         for conjunct in conjuncts:
@@ -135,11 +145,14 @@ class _Rule:
                     if name not in owner:
                         owner[name] = variable
                         self.definers[variable][name] = compiler.value(expression)
+                        self.bindings[variable, name] = (conjunct, compiler.value_of(conjunct))
                         continue
                     if name not in self.definers[variable]:
                         # another event variable binds the same placeholder: a join on its value
                         self.definers[variable][name] = compiler.value(expression)
+                        self.bindings[variable, name] = (conjunct, compiler.value_of(conjunct))
                         self.shared.setdefault(name, {owner[name]}).add(variable)
+                        self.joins.setdefault(name, (conjunct, variable))
                         continue
             rest.append(conjunct)
         for name in sorted(placeholders - set(owner)):
@@ -266,6 +279,8 @@ class _Rule:
 
     def _rows(self, variable: str, view: dict, run: Run) -> list[Row]:
         """The copies of one event that satisfy the variable's own predicates."""
+        if explanation._probe is not None:
+            return self._probed_rows(variable, view, run)
         passing = []
         definers = self.definers[variable]
         checks = self.per_variable[variable]
@@ -276,6 +291,40 @@ class _Rule:
             if all(check(row) for check in checks):
                 passing.append(row)
         return passing
+
+    def _probed_rows(self, variable: str, view: dict, run: Run) -> list[Row]:
+        """_rows while explain() probes: each copy knows the others, so that a flipped leaf is
+        flipped for the event as a whole (expressions._probed)."""
+        definers = self.definers[variable]
+        checks = self.per_variable[variable]
+        rows = []
+        for copy in unnest(self.tries[variable], view):
+            row = Row(run, {variable: copy}, {variable: view})
+            for name, closure in definers.items():
+                row.ph[name] = closure(row)
+            rows.append(row)
+        if len(rows) > 1:
+            siblings = Copies(rows)
+            for row in rows:
+                row.siblings = siblings
+            with explanation.probing():  # a first pass without flips, recorded aside
+                for row in rows:
+                    all(check(row) for check in checks)
+            siblings.first = False
+        return [row for row in rows if all(check(row) for check in checks)]
+
+    def _nonzero_keys(self, variable: str, row: Row, values: list) -> bool:
+        """Whether a row's match variables all have a value; while explain() probes, each is a
+        leaf at its binding, on the event's value."""
+        if explanation._probe is None:
+            return not any(is_zero(v) for v in values)
+        kept = True
+        for key, value in zip(self.keys, values):
+            node, (value_of, _) = self.bindings[variable, key]
+            shown = value_of(row)
+            subject = f"the match variable {key}'s " + ("field" if shown is MISSING else "value")
+            kept = explanation.predicate(node, shown, not is_zero(value), subject) and kept
+        return kept
 
     def run(self, views: list[dict], deadline: Deadline, run: Run) -> set[int]:
         if self.match is None:
@@ -320,7 +369,7 @@ class _Rule:
                                           "with a match window")
                 for row in rows:
                     values = [row.ph[key] for key in self.keys]
-                    if not self.allow_zero and any(is_zero(v) for v in values):
+                    if not self.allow_zero and not self._nonzero_keys(variable, row, values):
                         continue
                     group = groups.setdefault(hashable(values), {"@key": values})
                     group.setdefault(variable, []).append((index, moment, row))
@@ -405,13 +454,23 @@ class _Rule:
                 row.copies.update(member[2].copies)
                 row.events.update(member[2].events)
                 row.ph.update(member[2].ph)
-            if not all(_same([chosen[v][2].ph[name] for v in found if v in chosen], self.match)
+            if not all(self._join(name, [chosen[v][2].ph[name] for v in found if v in chosen], chosen)
                        for name, found in self.shared.items()):
                 continue
             if all(closure(row) for involved, closure in self.cross if involved <= set(chosen)):
                 for v, member in chosen.items():
                     kept[v][id(member)] = member
         return {v: list(found.values()) for v, found in kept.items()}
+
+    def _join(self, name: str, values: list, chosen: dict) -> bool:
+        """Whether the event variables that bind placeholder `name` agree on its value; while
+        explain() probes, a leaf at the binding that joins them, on that variable's value."""
+        held = _same(values, self.match)
+        if explanation._probe is None:
+            return held
+        node, variable = self.joins[name]
+        value = chosen[variable][2].ph[name] if variable in chosen else explanation.NO_VALUE
+        return explanation.predicate(node, value, held)
 
 
 def _same(values: list, node: Any) -> bool:

@@ -10,6 +10,17 @@ Documentation facts (YARA-L 2.0 "Expressions, operators and other constructs"):
 * `$e.f in %list`, `in regex %list` (each line a regex, matched as a substring), `in cidr %list`
   ("Reference list syntax"): the list's lines come from the deployment's declared reference
   sets (`platforms.yml`); a list that is not declared is not evaluated.
+
+Explanations (tooling/languages/explanation.py): every comparison, list membership and
+boolean call, in any section (events filters and joins, `#e > 3` and outcome tests in the
+condition, `if(...)` tests), is a leaf predicate; so is `not <leaf>` as a whole (the negated
+test is the leaf, so that "did not hold" / "held" read right), while and/or and a `not` over a
+group stay structure. The event's value shown is that of the first field the leaf reads (the
+list of every element for a repeated field; MISSING when the event lacks it), else the
+placeholder, count or outcome it tests. An events leaf decides per unnested copy of the event;
+flipped, it is negated for the event as a whole (false on every copy when it held on one, true
+on every copy when it held on none of the copies it was reached on), as "any copy" is what an
+event's verdict aggregates.
 """
 from __future__ import annotations
 
@@ -18,15 +29,19 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
+from tooling.languages import explanation
 from tooling.languages.evaluation import MISSING, NotEvaluated
+from tooling.languages.explanation import NO_VALUE
 from tooling.languages.yaral.analysis import tokens
 from tooling.languages.yaral.functions import AGGREGATES, FUNCTIONS
 from tooling.languages.yaral.values import (
     Index, PathTrie, Quantified, all_values, as_number, as_text, compare, compiled_regex, kind_of, literal,
-    pattern_text,
+    pattern_text, step,
 )
 
 Closure = Callable[["Row"], Any]
+# the predicates explain() sees as leaves (comparisons, `in %list`, boolean calls)
+LEAVES = frozenset({"comparison", "membership", "bool_call", "call"})
 
 
 class Run:
@@ -51,7 +66,8 @@ class Run:
 
 
 class Row:
-    __slots__ = ("copies", "events", "ph", "run", "outcomes", "counts")
+    # `siblings`: set only while explain() probes, on the copies of one event (Copies)
+    __slots__ = ("copies", "events", "ph", "run", "outcomes", "counts", "siblings")
 
     def __init__(self, run: Run, copies=None, events=None, ph=None, outcomes=None, counts=None):
         self.run = run
@@ -60,6 +76,19 @@ class Row:
         self.ph = ph if ph is not None else {}
         self.outcomes = outcomes or {}
         self.counts = counts or {}
+
+
+class Copies(list):
+    """The rows of one event's unnested copies while explain() probes. A first pass without flips
+    (`first`) notes, per leaf (id of its node), whether it held on some copy it was reached on:
+    what the probe records for the event, so what a flip must negate on every copy."""
+
+    __slots__ = ("held", "first")
+
+    def __init__(self, rows):
+        super().__init__(rows)
+        self.held: dict[int, bool] = {}
+        self.first = True
 
 
 def field_path(token: Token, parts: list | None = None) -> tuple[str, tuple]:
@@ -297,25 +326,90 @@ class Compiler:
                 parts = [self.boolean(c) for c in node.children]
                 return lambda row: all(p(row) for p in parts)
             if kind == "not_":
-                inner = self.boolean(node.children[0])
+                child = node.children[0]
+                if isinstance(child, Tree) and child.data in LEAVES:
+                    # `not <leaf>` is the leaf: "`not re.regex(...)` did not hold" reads right
+                    test = self._predicate(child)
+                    return self._leaf(node, lambda row: not test(row), child)
+                inner = self.boolean(child)
                 return lambda row: not inner(row)
-            if kind == "comparison":
-                return self._comparison(node)
-            if kind == "membership":
-                return self._membership(node)
-            if kind == "bool_call":
-                return _as_bool(self._bool_call(node), node)
+            if kind in LEAVES:
+                return self._leaf(node, self._predicate(node), node)
             if kind == "exists":
                 name = str(node.children[0])
                 if name not in self.event_variables:
-                    return _as_bool(self._token(node.children[0]), node)
+                    # a boolean outcome (or placeholder) as a condition: a leaf on its value
+                    token = node.children[0]
+                    value = self._token(token)
+                    return self._leaf(node, _as_bool(value, node), node, (value, self._subject(token)))
                 return lambda row: _lookup(row.counts, name, node) > 0
             if kind == "absent":
                 name = str(node.children[0])
                 return lambda row: _lookup(row.counts, name, node) == 0
-            if kind == "call":
-                return _as_bool(self._call(node), node)
         return _as_bool(self.value(node), node)
+
+    def _predicate(self, node: Tree) -> Closure:
+        """A leaf predicate compiled as such (not yet passed through explanation)."""
+        kind = node.data
+        if kind == "comparison":
+            return self._comparison(node)
+        if kind == "membership":
+            return self._membership(node)
+        if kind == "bool_call":
+            return _as_bool(self._bool_call(node), node)
+        return _as_bool(self._call(node), node)
+
+    # ---- explanations ----------------------------------------------------------------------
+
+    def _leaf(self, node: Any, test: Closure, predicate: Any,
+              value: tuple[Closure, str | None] | None = None) -> Closure:
+        """`test` passing its result through explanation.predicate: outside explain() one module
+        read more; the event's value is only read while probing."""
+        value_of, subject = value or self.value_of(predicate)
+        per_event = self.section == "events"
+
+        def leaf(row: Row) -> bool:
+            held = test(row)
+            probe = explanation._probe
+            if probe is None:
+                return held
+            return _probed(probe, node, value_of, subject, row, held, per_event)
+        return leaf
+
+    def value_of(self, node: Any) -> tuple[Closure, str | None]:
+        """The event's value a leaf (or a placeholder binding) tests, while probing, and what it
+        is when not an event field: the first field the leaf reads, else the placeholder, count or
+        outcome on its left."""
+        kind = node.data if isinstance(node, Tree) else None
+        if kind == "not_":
+            return self.value_of(node.children[0])
+        if kind == "comparison":
+            operands = node.children[0:3:2]  # left, then right (`"x" = $e.f`)
+        elif kind == "membership":
+            operands = node.children[:1]
+        elif kind in ("bool_call", "call"):
+            call = node.children[0] if kind == "bool_call" else node
+            operands = [c for c in call.children[1:] if c is not None]
+        else:
+            operands = []
+        for operand in operands:
+            found = _first_field(operand)
+            if found is not None:
+                variable, parts = found
+                return (lambda row: _event_value(row, variable, parts)), None
+        first = operands[0] if operands else None
+        if isinstance(first, Token) and first.type in ("VARIABLE", "COUNT_VARIABLE"):
+            reader = self._token(first)
+            return (lambda row: _quiet(reader, row, NO_VALUE)), self._subject(first)
+        return (lambda row: NO_VALUE), None
+
+    def _subject(self, token: Token) -> str:
+        """What a variable's value is, in a sentence ("`#e > 3` on the count 2")."""
+        if token.type == "COUNT_VARIABLE":
+            return "the count"
+        if self.section in ("outcome", "condition") and str(token) in self.outcome_names:
+            return "the outcome"
+        return "the placeholder's value"
 
     def _comparison(self, node: Tree) -> Closure:
         lhs, comparator, rhs = node.children[:3]
@@ -363,6 +457,68 @@ class Compiler:
                 return _in_cidr_list(text, lines, token)
             return text in lines
         return run
+
+
+def _probed(probe, node: Any, value_of: Closure, subject: str | None, row: Row, held: bool,
+            per_event: bool) -> bool:
+    """A leaf's result while explain() probes: recorded, and negated when the probe flips it; an
+    events leaf on one of several copies of an event is negated for the event as a whole."""
+    result = probe.record(node, value_of(row), held, subject)
+    siblings = getattr(row, "siblings", None) if per_event else None
+    if siblings is None:
+        return result
+    if siblings.first:
+        siblings.held[id(node)] = held or siblings.held.get(id(node), False)
+        return held
+    return result if result == held else not siblings.held.get(id(node), False)
+
+
+def _quiet(closure: Closure, row: Row, otherwise: Any) -> Any:
+    try:
+        return closure(row)
+    except NotEvaluated:
+        return otherwise
+
+
+def _first_field(node: Any) -> tuple[str, tuple] | None:
+    """(event variable, path) of the first event field an operand reads, in text order."""
+    if isinstance(node, Token):
+        return field_path(node) if node.type == "FIELD" else None
+    if not isinstance(node, Tree):
+        return None
+    if node.data == "indexed_field" and node.children[0].type == "FIELD":
+        parts: list = []
+        for child in node.children[1:]:
+            if isinstance(child, Tree) and child.data == "index":
+                key = child.children[0]
+                try:
+                    parts.append(Index.of(int(str(key)) if key.type == "NUMBER" else literal(key)))
+                except NotEvaluated:
+                    return None
+            else:
+                parts.append(str(child))
+        return field_path(node.children[0], parts)
+    for child in node.children:
+        found = _first_field(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _event_value(row: Row, variable: str, parts: tuple) -> Any:
+    """The event's value at a field path: every element's, as a list, for a repeated field;
+    MISSING when the event has none."""
+    value = row.events.get(variable, MISSING) if row.events else MISSING
+    if value is MISSING:
+        return NO_VALUE  # not an event's field here (a condition, an outcome over a group)
+    for index, part in enumerate(parts):
+        if isinstance(value, list) and type(part) is not Index:
+            found = all_values(value, parts[index:])
+            return found if found else MISSING
+        value = step(value, part)
+        if value is MISSING:
+            return MISSING
+    return value
 
 
 def _lookup(values: dict, name: str, node: Any):
