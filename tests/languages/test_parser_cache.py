@@ -149,3 +149,37 @@ def test_a_linked_cache_folder_is_not_used(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
     assert fresh_kql().parse(GOOD).ok
     assert list(elsewhere.iterdir()) == []
+
+
+def _state_lexers(parser) -> list:
+    lexer = parser.parser.lexer
+    return list({id(x): x for x in [*lexer.lexers.values(), lexer.root_lexer]}.values())
+
+
+def test_a_loaded_parser_has_every_state_lexer_built_with_the_patterns_re_would_compile(cache):
+    import re
+
+    fresh_kql().parser
+    loaded = fresh_kql().parser
+    lexers = _state_lexers(loaded)
+    assert lexers and all(lexer._scanner is not None for lexer in lexers)
+    patterns = [p for lexer in lexers for p in lexer._scanner._mres]
+    # equal patterns: same text, flags and compiled code (what `re` compares)
+    assert all(p == re.compile(p.pattern, p.flags) for p in patterns)
+    assert all(p.groupindex == re.compile(p.pattern, p.flags).groupindex for p in patterns[:20])
+
+
+def test_damaged_pattern_code_is_compiled_again_by_re():
+    import re
+
+    from tooling.languages.parser_cache import _pattern_parts, _restore_pattern
+
+    pattern = re.compile(r"(?P<WORD>\w+)|(?P<NUMBER>\d+(?:\.\d+)?)")
+    parts = _pattern_parts(pattern)
+    if parts is None:
+        pytest.skip("this Python stores patterns as their text")
+    assert _restore_pattern(pattern.pattern, pattern.flags, parts) == pattern
+    flags, code, groups, groupindex, indexgroup = parts
+    damaged = (flags, b"\xff" * len(code), groups, groupindex, indexgroup)
+    assert _restore_pattern(pattern.pattern, pattern.flags, damaged) == pattern
+    assert _restore_pattern(pattern.pattern, pattern.flags, ("not", "parts")) == pattern
