@@ -17,7 +17,7 @@ from tooling.checks.content import check_dates, check_location, check_placeholde
 from tooling.checks.queries import check_queries, parse_queries, queries_to_parse, query_digest
 from tooling.checks.repository import check_repository
 from tooling.checks.samples import check_samples
-from tooling.checks.schema import check_schema, schema_validator
+from tooling.checks.schema import check_schema, quick_validator
 from tooling.checks.verdicts import check_verdicts, verdict_results
 from tooling.checks.telemetry import check_telemetry
 from tooling.checks.text import check_bidi
@@ -147,7 +147,7 @@ def parse_ahead(files: list[Path], known: dict[Path, QueryResults], fork) -> dic
     with ProcessPoolExecutor(max_workers=1, mp_context=fork) as pool:
         helper = pool.submit(_parse_languages, packages, theirs)
         merged = _parse_languages(packages, ours)
-        schema_validator()  # the schema check's start-up, while the helper finishes
+        quick_validator()  # the schema check's start-up, while the helper finishes
         try:
             for path, results in helper.result().items():
                 merged[path].update(results)

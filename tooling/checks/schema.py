@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from tooling.checks.schema_subset import SubsetValidator
 from tooling.diagnostics import Diagnostic
 from tooling.package import Package
 
@@ -33,11 +34,20 @@ def schema_validator():
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=1)
+def quick_validator() -> SubsetValidator:
+    """The quick test that lets a valid package skip jsonschema (see checks/schema_subset.py);
+    formats are asserted, as `schema_validator` asserts them."""
+    return SubsetValidator(load_schema(), assert_formats=True)
+
+
 def _where(path) -> str:
     return ".".join(str(p) for p in path) or "the top level"
 
 
 def check_schema(package: Package) -> Iterator[Diagnostic]:
+    if quick_validator().certainly_valid(package.data):
+        return  # jsonschema would find nothing: not imported for it
     errors = schema_validator().iter_errors(package.data)
     for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
         yield _diagnostic(package, error)

@@ -88,10 +88,24 @@ def find_local_file(detections_root: Path | None) -> Path | None:
 
 
 @lru_cache(maxsize=1)
+def _schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def _validator():
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    return Draft202012Validator(_schema())
+
+
+@lru_cache(maxsize=1)
+def _quick_validator():
+    """A valid file skips jsonschema (see checks/schema_subset.py); formats are not asserted,
+    as `_validator` has no format checker."""
+    from tooling.checks.schema_subset import SubsetValidator
+
+    return SubsetValidator(_schema(), assert_formats=False)
 
 
 def load_local(path: Path | None) -> LocalPlatforms:
@@ -111,6 +125,8 @@ def load_local(path: Path | None) -> LocalPlatforms:
 
 
 def _schema_problems(document: Package, shown: str) -> Iterator[Diagnostic]:
+    if _quick_validator().certainly_valid(document.data):
+        return
     for error in sorted(_validator().iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))):
         pointer = tuple(error.absolute_path)
         line, column = document.position(pointer)
