@@ -22,8 +22,9 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.spl.eval_expr import boolean, compile_expr
+from tooling.languages.spl.leaves import leaf
 from tooling.languages.spl.search_expr import compile_search
 from tooling.languages.spl.stats import compile_stats, compile_tstats
 from tooling.languages.spl.tree import command_name
@@ -400,6 +401,7 @@ def _regex(node: Tree, arguments: list, cx: Any) -> Callable:
     if len(arguments) != 1:
         raise NotEvaluated.at(node, "regex with these arguments")
     argument = arguments[0]
+    at = argument  # the leaf: `field="regex"`, `field!="regex"` or the regex alone, as written
     field, keep = "_raw", True
     if isinstance(argument, Tree) and argument.data == "gen_compare" and str(argument.children[1]) in ("=", "!="):
         field, keep, argument = str(argument.children[0]), str(argument.children[1]) == "=", argument.children[2]
@@ -407,12 +409,20 @@ def _regex(node: Tree, arguments: list, cx: Any) -> Callable:
         raise NotEvaluated.at(node, "regex without a quoted regular expression")
     compiled = pcre(unquote_search(str(argument), argument), argument)
 
+    def kept_by(row: Row, run: Any) -> bool:
+        hit = any(guarded(compiled.search, value) is not None for value in texts(get(row.fields, field), node))
+        return hit == keep
+
+    def value_of(row: Row, run: Any) -> Any:
+        value = get(row.fields, field)
+        return MISSING if value is None else value
+    test = leaf(at, kept_by, value_of)
+
     def regex_filter(rows: list[Row], run: Any) -> list[Row]:
         kept = []
         for row in rows:
             run.deadline.check()
-            hit = any(guarded(compiled.search, value) is not None for value in texts(get(row.fields, field), node))
-            if hit == keep:
+            if test(row, run):
                 kept.append(row)
         return kept
     return regex_filter

@@ -23,7 +23,8 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated, fullmatch
+from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch
+from tooling.languages.spl.leaves import compound, leaf
 from tooling.languages.spl.values import Row, get, number, show_number, text_of, unquote_eval, unquote_field
 
 Value = Callable[[Row, Any], Any]
@@ -32,13 +33,53 @@ _LITERALS = {"true": True, "false": False, "null": None}  # "Types of expression
 
 
 def compile_expr(node: Any) -> Value:
+    """Comparisons, LIKE, IN and the Boolean functions are leaves (`leaves.leaf`); a Boolean
+    expression expanded from one macro call is one leaf at the call (leaves.py)."""
     if isinstance(node, Token):
         return _token(node)
     kind = node.data
     compiler = _NODES.get(kind)
     if compiler is None:
         raise NotEvaluated.at(node, f"the eval construct {kind}")
+    if _boolean_node(node):
+        expansion = compound(node, lambda: compiler(node))
+        if expansion is not None:
+            return expansion
     return compiler(node)
+
+
+# Nodes whose value is a Boolean (or null): only those can be a leaf a flip negates.
+_BOOLEAN_NODES = frozenset({"xor_expr", "or_expr", "and_expr", "negation", "compare", "like", "not_like",
+                            "in_expr", "not_in_expr", "in_call", "like_call"})
+BOOLEAN_FUNCTIONS = frozenset({"match", "like", "in", "cidrmatch", "searchmatch", "isnull", "isnotnull",
+                               "isnum", "isstr", "isint"})
+
+
+def _boolean_node(node: Tree) -> bool:
+    if node.data == "call":
+        return str(node.children[0]).lower() in BOOLEAN_FUNCTIONS
+    return node.data in _BOOLEAN_NODES
+
+
+def shown(node: Any, compiled: Value) -> Value:
+    """The event's value an operand gives a leaf: a field the row lacks is MISSING (eval reads
+    it as null), anything else its value."""
+    if isinstance(node, Token) and node.type in ("NAME", "SQFIELD") and str(node) not in _LITERALS:
+        name = unquote_field(str(node)) if node.type == "SQFIELD" else str(node)
+
+        def field_value(row: Row, run: Any) -> Any:
+            value = get(row.fields, name)
+            return MISSING if value is None and name not in row.fields else value
+        return field_value
+    return compiled
+
+
+def _subject(nodes: list, compiled: list) -> Value:
+    """The operand a comparison tests: the first that reads a field, else the first."""
+    for node, value in zip(nodes, compiled):
+        if not (isinstance(node, Token) and node.type in ("STRING", "NUMBER")):
+            return shown(node, value)
+    return shown(nodes[0], compiled[0])
 
 
 def _token(token: Token) -> Value:
@@ -173,16 +214,17 @@ _ORDER = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.
 def _compare(node: Tree) -> Value:
     left_node, op_token, right_node = node.children
     left, right = compile_expr(left_node), compile_expr(right_node)
+    value_of = _subject([left_node, right_node], [left, right])
     op = str(op_token)
     if op in ("=", "=="):
-        return lambda row, run: equal(left(row, run), right(row, run), node)
+        return leaf(node, lambda row, run: equal(left(row, run), right(row, run), node), value_of)
     if op == "!=":
         def differs(row: Row, run: Any) -> Any:
             same = equal(left(row, run), right(row, run), node)
             return None if same is None else not same
-        return differs
+        return leaf(node, differs, value_of)
     test = _ORDER[op]
-    return lambda row, run: _relation(test, left(row, run), right(row, run), node)
+    return leaf(node, lambda row, run: _relation(test, left(row, run), right(row, run), node), value_of)
 
 
 def like_regex(pattern: str) -> Any:
@@ -205,7 +247,7 @@ def _like(node: Tree, negated: bool = False) -> Value:
     def run_like(row: Row, run: Any) -> Any:
         found = like(left(row, run), right(row, run), node)
         return found if found is None or not negated else not found
-    return run_like
+    return leaf(node, run_like, shown(node.children[0], left))
 
 
 def member(value: Any, options: list, node: Any) -> bool | None:
@@ -222,7 +264,7 @@ def _in(node: Tree, negated: bool = False) -> Value:
     def run_in(row: Row, run: Any) -> Any:
         found = member(left(row, run), [option(row, run) for option in options], node)
         return found if found is None or not negated else not found
-    return run_in
+    return leaf(node, run_in, shown(node.children[0], left))
 
 
 # --- arithmetic and concatenation -----------------------------------------------------------------
@@ -294,7 +336,8 @@ def _in_call(node: Tree) -> Value:
     if len(arguments) < 2:
         raise NotEvaluated.at(node, "in() with fewer than two arguments")
     first, rest = arguments[0], arguments[1:]
-    return lambda row, run: member(first(row, run), [option(row, run) for option in rest], node)
+    return leaf(node, lambda row, run: member(first(row, run), [option(row, run) for option in rest], node),
+                shown(node.children[0].children[0], first))
 
 
 def _like_call(node: Tree) -> Value:
@@ -302,7 +345,8 @@ def _like_call(node: Tree) -> Value:
     if len(arguments) != 2:
         raise NotEvaluated.at(node, "like() without exactly two arguments")
     left, right = arguments
-    return lambda row, run: like(left(row, run), right(row, run), node)
+    return leaf(node, lambda row, run: like(left(row, run), right(row, run), node),
+                shown(node.children[0].children[0], left))
 
 
 def _subsearch(node: Tree) -> Value:

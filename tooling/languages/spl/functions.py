@@ -20,7 +20,8 @@ import ipaddress
 from typing import Any, Callable
 
 from tooling.languages.evaluation import NotEvaluated
-from tooling.languages.spl.eval_expr import boolean, like, member, scalar
+from tooling.languages.spl.eval_expr import BOOLEAN_FUNCTIONS, boolean, like, member, scalar, shown
+from tooling.languages.spl.leaves import leaf, no_value
 from tooling.languages.spl.values import Row, guarded, number, pcre, show_number, text_of, texts
 
 Value = Callable[[Row, Any], Any]
@@ -33,7 +34,14 @@ def compile_call(name: str, args: list[Value], nodes: list, node: Any) -> Value:
     low, high = builder[1], builder[2]
     if not low <= len(args) <= high:
         raise NotEvaluated.at(node, f"{name}() with {len(args)} arguments")
-    return builder[0](args, nodes, node)
+    compiled = builder[0](args, nodes, node)
+    if name not in BOOLEAN_FUNCTIONS:
+        return compiled
+    # a leaf: the value shown is the argument tested (cidrmatch's address, searchmatch none)
+    if name == "searchmatch":
+        return leaf(node, compiled, no_value)
+    tested = 1 if name == "cidrmatch" else 0
+    return leaf(node, compiled, shown(nodes[tested], args[tested]))
 
 
 def _text(value: Any, node: Any) -> str | None:

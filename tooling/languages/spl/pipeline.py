@@ -14,6 +14,8 @@ from the definitions the repository declares (`EvaluationContext.macros`: "name"
 or "name(a,b)" to give the argument names used as `$a$` in the definition; a one-argument
 "name(1)" binds its only `$x$`). An undeclared macro is not evaluated. Expansion happens when the
 query runs (the definitions belong to the run); the expanded text is compiled once and cached.
+Positions: an error in the expansion is reported at the macro call (`_mapped`); so are leaf
+predicates for `explain`, the whole expansion of a call being one leaf (leaves.py).
 """
 from __future__ import annotations
 
@@ -159,7 +161,10 @@ def search_predicate(text: str, node: Any) -> Callable:
             raise NotEvaluated.at(node, "searchmatch() of a string that is not one search expression")
         if any(True for _ in pipeline.scan_values(lambda v: isinstance(v, Token) and v.type == "MACRO")):
             raise NotEvaluated.at(node, "searchmatch() of a string with a macro")
-        inner = compile_search(pipeline.children[0].children[0], time_allowed=False)
+        from tooling.languages.spl.leaves import silenced
+
+        with silenced():  # positions in the string, not the query: the call is the leaf
+            inner = compile_search(pipeline.children[0].children[0], time_allowed=False)
         found = lambda row, run: inner(row, run)  # noqa: E731
         if len(_SEARCH_CACHE) > 512:
             _SEARCH_CACHE.clear()
@@ -272,9 +277,23 @@ def expand_text(text: str, macros: Any, node: Any, depth: int = 0) -> str:
 
 
 def _with_macros(text: str, tokens: list[Token]) -> Callable:
-    def run_expanded(events: list[dict], deadline: Deadline, context: EvaluationContext) -> Evaluation:
-        from tooling.languages.spl import LANGUAGE
+    expansions: dict[tuple, Any] = {}  # (expanded text, spans) -> compiled
 
+    def compiled_expansion(expanded: str, spans: list) -> Any:
+        from tooling.languages.spl import LANGUAGE
+        from tooling.languages.spl.leaves import relocating
+
+        key = (expanded, tuple((start, end) for _, start, end in spans))
+        found = expansions.get(key)
+        if found is None:
+            with relocating(text, spans):  # leaves at their place in the query as written
+                found = LANGUAGE._compile_text(expanded)
+            if len(expansions) >= 16:
+                expansions.clear()
+            expansions[key] = found
+        return found
+
+    def run_expanded(events: list[dict], deadline: Deadline, context: EvaluationContext) -> Evaluation:
         pieces, spans, last, offset = [], [], 0, 0
         for token in tokens:
             body = expand_text(definition(str(token), context.macros, token), context.macros, token, 1)
@@ -286,7 +305,7 @@ def _with_macros(text: str, tokens: list[Token]) -> Callable:
             last = token.end_pos
         pieces.append(text[last:])
         expanded = "".join(pieces)
-        compiled = LANGUAGE.compiled(expanded)
+        compiled = compiled_expansion(expanded, spans)
         try:
             if isinstance(compiled, NotEvaluated):
                 raise compiled

@@ -30,7 +30,8 @@ from typing import Any, Callable
 import regex
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated, fullmatch, parse_time, wildcard_regex
+from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch, parse_time, wildcard_regex
+from tooling.languages.spl.leaves import compound, groups, leaf, no_value, whole
 from tooling.languages.spl.values import Row, get, guarded, number, texts, unquote_search
 
 Predicate = Callable[[Row, Any], bool]
@@ -41,6 +42,9 @@ BREAKERS = MAJOR + MINOR
 _CLASS_MAJOR = regex.escape(MAJOR, special_only=False).replace("\\ ", " ")
 _CLASS_ALL = regex.escape(BREAKERS, special_only=False).replace("\\ ", " ")
 TIME_FIELDS = ("earliest", "latest", "_index_earliest", "_index_latest", "starttime", "endtime")
+# Fields whose test selects where to look (the index, the data's source) rather than what to find:
+# their leaves carry a subject for `explain` (named last among the reasons of a match).
+SCOPE_FIELDS = ("index", "sourcetype", "source", "eventtype")
 
 
 def compile_search(node: Any, *, time_allowed: bool, time_filters: list | None = None) -> Predicate:
@@ -50,38 +54,75 @@ def compile_search(node: Any, *, time_allowed: bool, time_filters: list | None =
 
 
 def _compile(node: Any, top: bool, time_filters: list) -> Predicate:
+    """Each leaf (a term, comparison, IN list, TERM()/CASE(), time bound) passes through
+    `leaves.leaf`; a macro's whole expansion is one leaf at its call (leaves.py)."""
+    expansion = compound(node, lambda: _compile_node(node, top, time_filters))
+    if expansion is not None:
+        return expansion
+    return _compile_node(node, top, time_filters)
+
+
+def _parts(node: Tree, top: bool, time_filters: list) -> list[Predicate]:
+    """The operands of an AND/OR; consecutive ones expanded from one macro call are one leaf."""
+    parts = []
+    for call, children in groups(node.children):
+        if call is not None and len(children) > 1:
+            joined = Tree(node.data, children)
+            parts.append(whole(call, lambda: _compile_node(joined, top, time_filters)))
+        else:
+            parts.extend(_compile(child, top, time_filters) for child in children)
+    return parts
+
+
+def _scope(field: str) -> str | None:
+    """The subject of a leaf testing `field`: what it selects, or None for what it detects."""
+    if field in TIME_FIELDS:
+        return "the event's time"
+    return f"the event's {field.lower()}" if field.lower() in SCOPE_FIELDS else None
+
+
+def _field_value(field: str) -> Callable[[Row, Any], Any]:
+    """The event's value a field comparison tested: MISSING when the row has none."""
+    def value_of(row: Row, run: Any) -> Any:
+        value = get(row.fields, field)
+        return MISSING if value is None else value
+    return value_of
+
+
+def _compile_node(node: Any, top: bool, time_filters: list) -> Predicate:
     if isinstance(node, Token):
         if node.type in ("WORD", "STRING"):
-            return _term(node, "plain")
+            return leaf(node, _term(node, "plain"), no_value)
         if node.type == "MACRO":
             raise NotEvaluated.at(node, f"the macro {node} (not expanded)")
         raise NotEvaluated.at(node, f"the search token {node.type}")
     kind = node.data
     if kind == "search_and":
-        parts = [_compile(child, top, time_filters) for child in node.children]
+        parts = _parts(node, top, time_filters)
         return lambda row, run: all(part(row, run) for part in parts)
     if kind == "search_or":
-        parts = [_compile(child, False, time_filters) for child in node.children]
+        parts = _parts(node, False, time_filters)
         return lambda row, run: any(part(row, run) for part in parts)
     if kind == "search_negation":
         inner = _compile(node.children[0], False, time_filters)
         return lambda row, run: not inner(row, run)
     if kind == "comparison":
-        return _comparison(node, top, time_filters)
+        field = _field_name(node.children[0])
+        return leaf(node, _comparison(node, top, time_filters), _value_tested(node), _scope(field))
     if kind == "in_list":
         field = _field_name(node.children[0])
         matchers = [_value_matcher(value) for value in node.children[1:]]
-        return lambda row, run: _any_value(row, field, matchers, node)
+        return leaf(node, lambda row, run: _any_value(row, field, matchers, node), _field_value(field), _scope(field))
     if kind == "term_directive":
         directive = str(node.children[0])[:-1].upper()
         inner = node.children[1]
         if isinstance(inner, Token) and inner.type in ("WORD", "STRING"):
-            return _term(inner, directive.lower())
+            return leaf(node, _term(inner, directive.lower()), no_value)
         if isinstance(inner, Tree) and inner.data == "comparison" and str(inner.children[1]) == "=" \
                 and all(isinstance(c, Token) and c.type != "STRING" for c in inner.children):
             # `TERM(user=alice@example.com)`: the parser read a comparison; it is one term.
             word = Token.new_borrow_pos("WORD", "".join(str(c) for c in inner.children), inner.children[0])
-            return _term(word, directive.lower())
+            return leaf(node, _term(word, directive.lower()), no_value)
         raise NotEvaluated.at(node, f"{directive}() around anything but one term")
     if kind == "subsearch":
         raise NotEvaluated.at(node, "a subsearch used as a search filter")
@@ -96,6 +137,12 @@ def _field_name(token: Any) -> str:
 def _any_value(row: Row, field: str, matchers: list, node: Any) -> bool:
     values = texts(get(row.fields, field), node)
     return any(matcher(value) for value in values for matcher in matchers)
+
+
+def _value_tested(node: Tree) -> Callable[[Row, Any], Any]:
+    """A comparison's field value; a time bound's is the event's _time."""
+    field = _field_name(node.children[0])
+    return _field_value("_time" if field in TIME_FIELDS else field)
 
 
 def _comparison(node: Tree, top: bool, time_filters: list) -> Predicate:

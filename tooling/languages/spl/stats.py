@@ -22,8 +22,9 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.spl.datamodels import BASE_FIELDS, dataset
+from tooling.languages.spl.leaves import leaf
 from tooling.languages.spl.search_expr import compile_search, event_time
 from tooling.languages.spl.values import Row, get, number, order_key, show_number, texts, unquote_field
 
@@ -244,12 +245,21 @@ def compile_tstats(node: Tree, cx: Any) -> Callable:
     predicate = compile_search(where.children[0], time_allowed=True) if where is not None else None
     fill = options.get("fillnull_value")
 
+    def tagged(row: Row, run: Any) -> bool:
+        tags = {value.lower() for value in texts(get(row.fields, "tag"), node)}
+        return all(tag in tags for tag in spec["tags"])
+
+    def tag_value(row: Row, run: Any) -> Any:
+        value = get(row.fields, "tag")
+        return MISSING if value is None else value
+    # the dataset's constraint is a leaf too: `datamodel=Endpoint.Processes` on the event's tags
+    in_dataset = leaf(source.children[0], tagged, tag_value, "the event's tag")
+
     def tstats(rows: list[Row], run: Any) -> list[Row]:
         selected = []
         for row in run.initial_rows():
             run.deadline.check()
-            tags = {value.lower() for value in texts(get(row.fields, "tag"), node)}
-            if not all(tag in tags for tag in spec["tags"]):
+            if not in_dataset(row, run):
                 continue
             fields = {name: row.fields[name] for name in BASE_FIELDS if name in row.fields}
             for name in spec["fields"]:
