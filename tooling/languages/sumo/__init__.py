@@ -118,7 +118,7 @@ class SumoLanguage(LarkLanguage):
         """The query as a `Compiled` callable with Sumo Logic's semantics (evaluate.py)."""
         from tooling.languages.sumo.evaluate import compile_query
 
-        return compile_query(tree)
+        return compile_query(tree, text)
 
     def _references(self, tree, text: str):
         """Indexes, metadata, fields and compared values the query names (references.py)."""

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.sumo.leaves import stage_leaf
 from tooling.languages.sumo.tree import field_name
 from tooling.languages.sumo.values import Pattern, string_literal, text_of
 
@@ -202,11 +203,22 @@ def keyvalue_stage(stage: Tree) -> Stage:
             found.append(value)
         return found
 
+    decided = None if nodrop else stage_leaf(stage, source, len(keys))
+
     def run(rows: list) -> list:
         out = []
         for row in rows:
             value = row.get(source)
             found = values_of(text_of(value)) if value is not None else [None] * len(keys)
+            if decided is not None:  # the stage as a leaf predicate: it drops a message without the keys
+                found = decided(row, None if all(v is None for v in found) else found)
+                if found is None:
+                    continue
+                if all(v is None for v in found):  # flipped: kept with its fields null
+                    for name in names:
+                        row[name] = None
+                    out.append(row)
+                    continue
             if all(v is None for v in found):
                 if nodrop:
                     out.append(row)

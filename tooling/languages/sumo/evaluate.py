@@ -23,6 +23,7 @@ from lark import Token, Tree
 
 from tooling.languages.evaluation import Deadline, Evaluation, EvaluationContext, NotEvaluated
 from tooling.languages.sumo.delimited import delimited_stage, keyvalue_stage
+from tooling.languages.sumo.leaves import QUERY_TEXT
 from tooling.languages.sumo.parsers import json_stage, parse_stage
 from tooling.languages.sumo.scope import compile_scope
 from tooling.languages.sumo.stages import (
@@ -112,7 +113,16 @@ def _row(event: dict, index: int) -> dict:
     return row
 
 
-def compile_query(tree: Tree):
+def compile_query(tree: Tree, text: str | None = None):
+    """The query as a closure; `text` (the query) places the leaves `explain` names (leaves.py)."""
+    token = QUERY_TEXT.set(text)
+    try:
+        return _compile_query(tree)
+    finally:
+        QUERY_TEXT.reset(token)
+
+
+def _compile_query(tree: Tree):
     children = [c for c in tree.children if isinstance(c, Tree)]
     scope_node = children[0] if children and children[0].data == "scope" else None
     stages = [c for c in children if c.data in STAGES]

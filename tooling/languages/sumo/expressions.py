@@ -11,6 +11,7 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.sumo.leaves import expression_leaf, negation_span
 from tooling.languages.sumo.tree import field_name
 from tooling.languages.sumo.values import (
     KLEENE, NEGATED, Pattern, as_number, compare, number_literal, regex_literal, string_literal,
@@ -92,7 +93,7 @@ def _compare(node: Tree, left: Expr, right: Expr) -> Expr:
     return run
 
 
-def _matches(node: Tree, compile_expr: Callable) -> Expr:
+def _matches(node: Tree, compile_expr: Callable) -> tuple[Expr, Expr]:
     negative = any(isinstance(c, Token) and c.type == "NOT" for c in node.children)
     subject = compile_expr(node.children[0])
     pattern_node = node.children[-1]
@@ -121,7 +122,7 @@ def _matches(node: Tree, compile_expr: Callable) -> Expr:
                 return _null_atom(mode, negative)
             found = wildcard_fullmatch(wildcard(str(text_of(pattern))), str(text_of(value)), pattern_node)
             return found != negative
-        return run_dynamic
+        return run_dynamic, subject
 
     def run(row: dict, mode: int) -> Any:
         value = subject(row, mode)
@@ -130,7 +131,7 @@ def _matches(node: Tree, compile_expr: Callable) -> Expr:
         if not isinstance(value, str):
             value = text_of(value)
         return test(value) != negative
-    return run
+    return run, subject
 
 
 def _contains(node: Tree, left: Expr, right: Expr) -> Expr:
@@ -155,7 +156,7 @@ def contains(a: Any, b: Any, node: Any) -> bool:
     return b in a
 
 
-def _in(node: Tree, compile_expr: Callable) -> Expr:
+def _in(node: Tree, compile_expr: Callable) -> tuple[Expr, Expr]:
     children = node.children
     negative = any(isinstance(c, Token) and c.type == "NOT" for c in children)
     subject = compile_expr(children[0])
@@ -179,7 +180,7 @@ def _in(node: Tree, compile_expr: Callable) -> Expr:
                 found = True
                 break
         return found != negative
-    return run
+    return run, subject
 
 
 def _arith(node: Tree, left: Expr, right: Expr) -> Expr:
@@ -229,6 +230,72 @@ def _token(token: Token, node_position: Any) -> Expr:
     raise NotEvaluated.at(token, f"the value {str(token)!r}")
 
 
+def _is_literal(node: Any) -> bool:
+    return isinstance(node, Token) and node.type in ("STRING", "NUMBER")
+
+
+def _is_field(node: Any) -> bool:
+    return isinstance(node, Token) and node.type in ("NAME", "FIELD_REF") and \
+        not (node.type == "NAME" and field_name(node) in ("true", "false", "null"))
+
+
+def _ungrouped(node: Any) -> Any:
+    while isinstance(node, Tree) and node.data == "group":
+        node = node.children[0]
+    return node
+
+
+def _leaf_parts(node: Any, condition: bool) -> tuple[Expr, Expr] | None:
+    """A leaf predicate as (its closure, the closure of the event's value it tests), or None for
+    any other node. Leaves: the comparisons (=, !=, <, matches, in, contains, with their `not`
+    forms), the predicate functions (isNull, isEmpty, isBlank, isNumeric, contains) and, where
+    `condition` (a value read as a condition), a field (`| where valid`)."""
+    if isinstance(node, Token):
+        if condition and _is_field(node):
+            value = compile_expr(node)
+            return value, value
+        return None
+    kind, children = node.data, node.children
+    if kind == "compare":
+        left, right = compile_expr(children[0]), compile_expr(children[2])
+        # the event's value is the field's side (`"1" = event_id` too)
+        subject = right if _is_literal(children[0]) and not _is_literal(children[2]) else left
+        return _compare(node, left, right), subject
+    if kind == "matches":
+        return _matches(node, compile_expr)
+    if kind == "contains":
+        left = compile_expr(children[0])
+        return _contains(node, left, compile_expr(children[-1])), left
+    if kind == "in":
+        return _in(node, compile_expr)
+    if kind == "call":
+        from tooling.languages.sumo.functions import predicate_call
+
+        return predicate_call(node, compile_expr)
+    return None
+
+
+def compile_condition(node: Any) -> Expr:
+    """An expression used as a condition (where, and / or / not operands, if): as compile_expr,
+    and a field read as a condition (`| where valid`) is a leaf predicate of its own."""
+    inner = _ungrouped(node)
+    if _is_field(inner):
+        return expression_leaf(inner, *_leaf_parts(inner, True))
+    return compile_expr(node)
+
+
+def _negation(node: Tree) -> Expr:
+    """`not x` / `!x`. Over one leaf it is recorded as one negative leaf (`!isNull(x)`,
+    `!(x matches "*a*")`), as `!=` and `not matches` are: the explanation then quotes what held
+    or did not. Over `and` / `or` it is structure."""
+    operand = _ungrouped(node.children[-1])
+    parts = _leaf_parts(operand, True)
+    if parts is None:
+        return _not(compile_condition(node.children[-1]), node)
+    run, subject = parts
+    return expression_leaf(negation_span(node, operand), _not(run, node), subject, node)
+
+
 def compile_expr(node: Any) -> Expr:
     """An expression node as a closure."""
     if isinstance(node, Token):
@@ -238,18 +305,12 @@ def compile_expr(node: Any) -> Expr:
     if kind == "group":
         return compile_expr(children[0])
     if kind in ("and", "or"):
-        operands = [compile_expr(operand) for operand in _chain(node, kind)]
+        operands = [compile_condition(operand) for operand in _chain(node, kind)]
         return (_and if kind == "and" else _or)(operands, node)
     if kind == "not":
-        return _not(compile_expr(children[-1]), node)
-    if kind == "compare":
-        return _compare(node, compile_expr(children[0]), compile_expr(children[2]))
-    if kind == "matches":
-        return _matches(node, compile_expr)
-    if kind == "contains":
-        return _contains(node, compile_expr(children[0]), compile_expr(children[-1]))
-    if kind == "in":
-        return _in(node, compile_expr)
+        return _negation(node)
+    if kind in ("compare", "matches", "contains", "in"):
+        return expression_leaf(node, *_leaf_parts(node, False))
     if kind == "arith":
         return _arith(node, compile_expr(children[0]), compile_expr(children[2]))
     if kind == "negative":
@@ -265,7 +326,7 @@ def compile_expr(node: Any) -> Expr:
     if kind == "conditional":
         from tooling.languages.sumo.functions import conditional
 
-        return conditional(node, *(compile_expr(c) for c in children[:3]))
+        return conditional(node, compile_condition(children[0]), *(compile_expr(c) for c in children[1:3]))
     if kind == "call":
         from tooling.languages.sumo.functions import compile_call
 
@@ -277,4 +338,4 @@ def compile_expr(node: Any) -> Expr:
     raise NotEvaluated.at(node, f"the expression {kind}")
 
 
-__all__ = ["Expr", "Pattern", "compile_expr", "condition_value", "contains", "field_getter"]
+__all__ = ["Expr", "Pattern", "compile_condition", "compile_expr", "condition_value", "contains", "field_getter"]

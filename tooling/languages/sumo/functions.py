@@ -13,6 +13,7 @@ from urllib.parse import unquote_to_bytes
 from lark import Token, Tree
 
 from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.sumo.leaves import expression_leaf
 from tooling.languages.sumo.values import KLEENE, READINGS, as_number, regex_literal, text_of, truth
 
 Expr = Callable[[dict, int], Any]
@@ -140,24 +141,20 @@ def _num(value: Any, node: Any) -> Any:
     return number
 
 
-def compile_call(node: Tree, compile_expr: Callable) -> Expr:
+def predicate_call(node: Tree, compile_expr: Callable) -> tuple[Expr, Expr] | None:
+    """A predicate function (isNull, isEmpty, isBlank, isNumeric, contains): a leaf predicate,
+    as (its closure, the closure of the value it tests); None for any other call."""
     head = node.children[0]
     name = str(head).lower()
     args = node.children[1:]
-    if name == "if":
-        if len(args) != 3:
-            raise NotEvaluated.at(head, "if with other than three arguments")
-        return conditional(node, *(compile_expr(a) for a in args))
     if name in _PREDICATES:
         if len(args) != 1:
             raise NotEvaluated.at(head, f"{head} with other than one argument")
         predicate, inner = _PREDICATES[name], compile_expr(args[0])
-        return lambda row, mode: predicate(inner(row, mode))
+        return (lambda row, mode: predicate(inner(row, mode))), inner
     if name == "isnumeric":
         inner = compile_expr(args[0])
-        return lambda row, mode: as_number(inner(row, mode)) is not None
-    if name == "replace":
-        return _replace(node, args, compile_expr)
+        return (lambda row, mode: as_number(inner(row, mode)) is not None), inner
     if name == "contains":
         from tooling.languages.sumo.expressions import contains
 
@@ -168,7 +165,25 @@ def compile_call(node: Tree, compile_expr: Callable) -> Expr:
             if a is None or b is None:
                 return None if mode == KLEENE else False
             return contains(a, b, node)
-        return run_contains
+        return run_contains, left
+    return None
+
+
+def compile_call(node: Tree, compile_expr: Callable) -> Expr:
+    head = node.children[0]
+    name = str(head).lower()
+    args = node.children[1:]
+    if name == "if":
+        if len(args) != 3:
+            raise NotEvaluated.at(head, "if with other than three arguments")
+        from tooling.languages.sumo.expressions import compile_condition
+
+        return conditional(node, compile_condition(args[0]), *(compile_expr(a) for a in args[1:]))
+    parts = predicate_call(node, compile_expr)
+    if parts is not None:
+        return expression_leaf(node, *parts)
+    if name == "replace":
+        return _replace(node, args, compile_expr)
     if name == "concat":
         parts = [compile_expr(a) for a in args]
 

@@ -18,6 +18,7 @@ import regex
 from lark import Token, Tree
 
 from tooling.languages.evaluation import REGEX_TIMEOUT_S, NotEvaluated
+from tooling.languages.sumo.leaves import stage_leaf
 from tooling.languages.sumo.tree import field_name
 from tooling.languages.sumo.values import Pattern, string_literal, text_of
 
@@ -56,10 +57,14 @@ def _keep_unmatched(row: dict, names: list[str], node: Any) -> dict:
     return row
 
 
-def _run(rows: list, names: list[str], nodrop: bool, node: Any, extract: Callable) -> list:
+def _run(rows: list, names: list[str], nodrop: bool, node: Any, extract: Callable,
+         decided: Callable | None = None) -> list:
+    """`decided`: the stage as a leaf predicate (stage_leaf), when it drops what does not match."""
     out = []
     for row in rows:
         found = extract(row)
+        if decided is not None:
+            found = decided(row, found)
         if found is None:
             if nodrop:
                 out.append(_keep_unmatched(row, names, node))
@@ -151,7 +156,8 @@ def parse_stage(stage: Tree) -> Stage:
             raise NotEvaluated.at(stage, "a parse with several patterns of which only some match")
         return values
 
-    return lambda rows: _run(rows, names, nodrop, stage, extract)
+    decided = None if nodrop else stage_leaf(stage, source, len(names))
+    return lambda rows: _run(rows, names, nodrop, stage, extract, decided)
 
 
 def _parse_regex(stage: Tree, flags: set[str], source: str) -> Stage:
@@ -192,7 +198,8 @@ def _parse_regex(stage: Tree, flags: set[str], source: str) -> Stage:
             values.extend(found.group(n) for n in numbers)
         return values
 
-    return lambda rows: _run(rows, names, nodrop, stage, extract)
+    decided = None if nodrop else stage_leaf(stage, source, len(names))
+    return lambda rows: _run(rows, names, nodrop, stage, extract, decided)
 
 
 # --- json -----------------------------------------------------------------------------------
@@ -302,10 +309,14 @@ def json_stage(stage: Tree) -> Stage:
                 raise NotEvaluated.at(stage, "json without nodrop on a message that has some of the keys")
         return [None if value is _ABSENT else json_text(value) for value in values]
 
+    decided = None if nodrop else stage_leaf(stage, source, len(names))
+
     def run(rows: list) -> list:
         out = []
         for row in rows:
             found = extract(row)
+            if decided is not None:
+                found = decided(row, found)
             if found is not None:
                 out.append(_assign(row, names, found))
             elif nodrop:  # "set the extracted field values to null (empty)"

@@ -32,10 +32,15 @@ import regex
 from lark import Token, Tree
 
 from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.sumo.leaves import negation_span, scope_leaf, shown
 from tooling.languages.sumo.values import string_literal, wildcard, wildcard_fullmatch
 
 # `_index` and `_view` name the same thing: "_view: The name of the index, view, or partition".
 SYNONYMS = {"_index": ("_index", "_view"), "_view": ("_view", "_index")}
+# The metadata that selects where to look (the query's tables, as references.py reads them), not
+# what to find: `explain` names it with what it reads and puts it last among a match's reasons.
+SOURCE_SELECTORS = {"_sourcecategory": "the event's source category", "_index": "the event's partition",
+                    "_view": "the event's partition"}
 
 ScopeTest = Callable[[dict], bool]
 
@@ -158,7 +163,7 @@ def _keyword(node: Tree, quoted: bool) -> ScopeTest:
     token = node.children[0]
     text = string_literal(token) if quoted else str(token)
     if not quoted and text == "*":
-        return lambda row: True  # `*` alone: every message (keyword-search-expressions.md examples)
+        return _every_message
     wanted = _keyword_terms(text, quoted, token)
     # Each literal term must occur in the lower-cased text: a cheap test before tokenizing.
     literals = [p.text for p in wanted if p.compiled is None]
@@ -186,7 +191,11 @@ def _keyword(node: Tree, quoted: bool) -> ScopeTest:
     return test
 
 
-def _field_search(node: Tree) -> ScopeTest:
+def _every_message(row: dict) -> bool:
+    return True  # `*` alone: every message (keyword-search-expressions.md examples)
+
+
+def _field_search(node: Tree) -> tuple[ScopeTest, Callable[[dict], Any]]:
     name_token, op, value_token = node.children
     if name_token.type == "STRING":
         raise NotEvaluated.at(name_token, "a quoted field name in the scope")
@@ -211,31 +220,53 @@ def _field_search(node: Tree) -> ScopeTest:
                 break
         return found != negate
 
-    return test
+    def value_of(row: dict) -> Any:
+        return shown(next((row[key] for key in names if row.get(key) is not None), None))
+
+    return test, value_of
 
 
-def compile_scope(node: Any) -> ScopeTest:
-    """A scope node as a test on a row (lower-cased field names, `_raw` the message)."""
-    if isinstance(node, Token):
-        raise NotEvaluated.at(node, f"the scope term {str(node)!r}")
-    kind = node.data
-    if kind == "scope":
-        return compile_scope(node.children[0])
+def _term(node: Any) -> tuple[ScopeTest, Callable[[dict], Any] | None, str | None] | None:
+    """A scope term (a leaf predicate: keyword, phrase, field=value) as (its test, the event's
+    value it reads: None for the message's text, what that value is when it selects the
+    event's source); None for any other node."""
+    kind = node.data if isinstance(node, Tree) else None
     if kind == "keyword":
         token = node.children[0]
         if token.type == "PLACEHOLDER" or "{{" in str(token):
             raise NotEvaluated.at(token, "a {{placeholder}} (its value is not known offline)")
-        return _keyword(node, False)
+        return _keyword(node, False), None, None
     if kind == "phrase":
-        return _keyword(node, True)
+        return _keyword(node, True), None, None
     if kind == "field_search":
         for child in node.children:
             # the lexer reads `_sourceCategory={{var}}` as a plain scope word: check the text too
             if isinstance(child, Token) and (child.type == "PLACEHOLDER" or "{{" in str(child)):
                 raise NotEvaluated.at(child, "a {{placeholder}} (its value is not known offline)")
-        return _field_search(node)
+        return (*_field_search(node), SOURCE_SELECTORS.get(str(node.children[0]).lower()))
+    return None
+
+
+def compile_scope(node: Any) -> ScopeTest:
+    """A scope node as a test on a row (lower-cased field names, `_raw` the message). Each term
+    is a leaf predicate for `explain`; a negated term (`!x`, `NOT x`, as `field!=value`) is one
+    negative leaf."""
+    if isinstance(node, Token):
+        raise NotEvaluated.at(node, f"the scope term {str(node)!r}")
+    kind = node.data
+    if kind == "scope":
+        return compile_scope(node.children[0])
+    term = _term(node)
+    if term is not None:
+        test, value_of, subject = term
+        return test if test is _every_message else scope_leaf(node, test, value_of, subject)
     if kind == "scope_negation":
-        inner = compile_scope(node.children[-1])
+        operand = node.children[-1]
+        term = _term(operand)
+        if term is not None:
+            test, value_of, subject = term
+            return scope_leaf(negation_span(node, operand), lambda row: not test(row), value_of, subject)
+        inner = compile_scope(operand)
         return lambda row: not inner(row)
     if kind in ("scope_and", "scope_or"):
         parts = [compile_scope(c) for c in node.children if isinstance(c, Tree)]

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages.evaluation import NotEvaluated, EvaluationContext
-from tooling.languages.sumo.expressions import compile_expr
+from tooling.languages.sumo.expressions import compile_condition, compile_expr
 from tooling.languages.sumo.tree import field_name
 from tooling.languages.sumo.values import KLEENE, as_number, decide, number_literal, string_literal, text_of
 
@@ -30,7 +30,7 @@ class Step:
 
 def where_step(stage: Tree) -> Step:
     """where.md: "filter results based on a boolean expression"; null readings: values.decide."""
-    condition = compile_expr(stage.children[-1])
+    condition = compile_condition(stage.children[-1])
     node = stage.children[-1]
     return Step(stage, per_row=lambda row: [row] if decide(condition, row, node) else [])
 
