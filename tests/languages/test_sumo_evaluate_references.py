@@ -51,7 +51,7 @@ def test_field_used_before_the_stage_that_makes_it():
     query = '_sourceCategory=windows/sysmon | where user = "x" | parse "user=*;" as user | where user = "y"'
     fields = [(r.column, r.produced) for r in refs(query) if r.kind == "field" and r.name == "user"]
     assert fields == [(40, False), (72, True), (85, True)]
-    assert findings(query) == [("DAC485", 1, 40)  # made at column 72, by the parse]
+    assert findings(query) == [("DAC485", 1, 40)]  # made at column 72, by the parse
 
 
 def test_parse_regex_json_eval_aggregate_and_lookup_make_fields():
