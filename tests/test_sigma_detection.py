@@ -498,3 +498,35 @@ def test_a_deadline_stops_matching_within_one_event():
         assert time.perf_counter() - start < 2
     assert detection.matches({"CommandLine": "aa"}, time.perf_counter() + 5)
     assert detection.matches({"CommandLine": "aa"})  # no deadline left behind by the calls before
+
+
+# --- a rule's logsource decides which events it sees (tooling/sigma/rules.py) ------------------
+
+def _rules(*rules):
+    from tooling.sigma.rules import SigmaRules, package_rules
+
+    return SigmaRules.parse(package_rules({"sigma": {"rules": list(rules)}}))
+
+
+REGISTRY_SET = {"logsource": {"category": "registry_set", "product": "windows"},
+                "detection": {"sel": {"TargetObject|endswith": "\\DisableAntiSpyware"}, "condition": "sel"}}
+KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\DisableAntiSpyware"
+
+
+def test_a_registry_set_rule_does_not_see_a_value_deletion():
+    rules = _rules(REGISTRY_SET)
+    assert rules.matches({"EventID": 13, "EventType": "SetValue", "TargetObject": KEY})
+    assert not rules.matches({"EventID": 12, "EventType": "DeleteValue", "TargetObject": KEY})
+    assert not rules.matches({"EventID": 13, "EventType": "DeleteValue", "TargetObject": KEY})
+    assert rules.matches({"TargetObject": KEY})  # a sample that omits the event id is not ruled out
+
+
+def test_a_registry_event_rule_sees_every_registry_event_but_no_process_creation():
+    rules = _rules({**REGISTRY_SET, "logsource": {"category": "registry_event", "product": "windows"}})
+    assert rules.matches({"EventID": 12, "EventType": "DeleteValue", "TargetObject": KEY})
+    assert not rules.matches({"EventID": 1, "TargetObject": KEY})
+
+
+def test_a_logsource_the_taxonomy_table_does_not_list_sees_every_event():
+    rules = _rules({**REGISTRY_SET, "logsource": {"product": "windows", "service": "sysmon"}})
+    assert rules.matches({"EventID": 12, "EventType": "DeleteValue", "TargetObject": KEY})

@@ -65,6 +65,26 @@ def package_rules(data: dict) -> list[SigmaRule]:
     return found
 
 
+# The events a generic Windows logsource stands for, as Sigma's taxonomy maps it onto Sysmon (and
+# Security 4688 for process creation): a registry_set rule never sees a key deletion, whatever its
+# detection says. A sample that omits one of these fields is not ruled out by it; a logsource not
+# listed here takes every event.
+LOGSOURCE_EVENTS: dict[tuple[str, str], dict[str, set[str]]] = {
+    ("windows", "process_creation"): {"EventID": {"1", "4688"}},
+    ("windows", "registry_set"): {"EventID": {"13"}, "EventType": {"SetValue"}},
+    ("windows", "registry_add"): {"EventID": {"12"}, "EventType": {"CreateKey"}},
+    ("windows", "registry_delete"): {"EventID": {"12"}, "EventType": {"DeleteKey", "DeleteValue"}},
+    ("windows", "registry_rename"): {"EventID": {"14"}, "EventType": {"RenameKey"}},
+    ("windows", "registry_event"): {"EventID": {"12", "13", "14"}},
+}
+
+
+def applies(logsource: dict, event: dict) -> bool:
+    """Whether a rule with `logsource` sees `event` at all."""
+    wanted = LOGSOURCE_EVENTS.get((str(logsource.get("product")), str(logsource.get("category"))))
+    return wanted is None or all(str(event[name]) in values for name, values in wanted.items() if name in event)
+
+
 def logsource_slug(logsource: dict) -> str:
     """A short stable name for a logsource, for file names and rule ids: its product, category and
     service in lower case, joined by '_' (a word repeated next to itself once): windows_process_creation,
@@ -134,14 +154,15 @@ class SigmaRules:
         return len(self.compiled) > 1
 
     def matches(self, event: dict, deadline: float | None = None) -> bool:
-        return any(detection.matches(event, deadline) for _, detection in self.compiled)
+        return any(applies(rule.logsource, event) and detection.matches(event, deadline)
+                   for rule, detection in self.compiled)
 
     def explain(self, event: dict, deadline: float | None = None) -> list[str]:
         """The matching rules' search identifiers that match the event, each rule's prefixed with
         its label when the package has several rules."""
         names: list[str] = []
         for rule, detection in self.compiled:
-            if detection.matches(event, deadline):
+            if applies(rule.logsource, event) and detection.matches(event, deadline):
                 label = rule.label(self.several)
                 found = ", ".join(detection.explain(event, deadline))
                 names.append(f"{label}: {found}" if label else found)
