@@ -68,7 +68,10 @@ EXPECTED = {
     "DAC485": (MAIN, 46, 13),    # the Sumo `where svc` above the `parse ... as svc` that makes it
     "DAC486": (MAIN, 35, 5),     # Syslog, with telemetry that says Defender XDR
     "DAC510": (MAIN, 36, 38),    # the KQL predicate that failed: ProcessCommandLine has "stopped"
-    "DAC511": (MAIN, 58, 5),     # the LogScale query's first character
+    # the first value predicate of the branch that returned the near-miss: FileName=/^sc\.exe$/i, after
+    # "    " and "#event_simpleName=ProcessRollup2 " (4 + 33 + 1); the tag filter, which selects the
+    # event type, is not blamed. CommandLine=/s/i (4 + 55 + 1 = 60), the broad one, is named after it
+    "DAC511": (MAIN, 58, 38),
     "DAC512": (MAIN, 38, 5),     # the undeclared macro, first on the SPL query's first line
     "DAC513": (MAIN, 87, 11),    # the added no_match sample {Foo: bar}
     "DAC515": (MAIN, 35, 5),     # the KQL query's first character (the query, not the declaration, changed)

@@ -24,7 +24,9 @@ from typing import Any, Callable
 import regex
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated
+from tooling.languages import explanation
+from tooling.languages.evaluation import MISSING, NotEvaluated
+from tooling.languages.explanation import NO_VALUE
 from tooling.languages.logscale.values import (Row, Undecided, ValueProblem, as_number, compile_regex, glob,
                                                glob_match, named_groups, regex_literal, regex_string,
                                                rx_search, string_literal, value_of)
@@ -260,13 +262,26 @@ def regex_call(call: Tree, args: Arguments):
     return compile_regex(pattern, flags, token), field, args.boolean("strict", True)
 
 
-def extractor(compiled, name: str, strict: bool) -> Stream:
-    """Named groups become fields; no match drops the event when strict."""
+def extractor(compiled, name: str, strict: bool, node: Any = None, named: bool = True,
+              subject: str | None = None) -> Stream:
+    """Named groups become fields; no match drops the event when strict.
+
+    A strict one is a leaf predicate for `explain` at `node` (the call or the filter), with the
+    field's value (`named`: the query names the field; else it searches @rawstring, no value
+    shown; `subject`: a tag filter's). Flipped to a match it did not make, its groups are absent
+    from the event, so a later filter on them shows as the second leaf a match needs."""
     groups = named_groups(compiled)
+    probed = strict and node is not None
 
     def extract(row, env):
         value = value_of(row.fields, name)
         found = rx_search(compiled, value) if value is not None else None
+        if probed and explanation._probe is not None:
+            shown = (MISSING if value is None else value) if named else NO_VALUE
+            if not explanation.predicate(node, shown, found is not None, subject):
+                return None
+            if found is None:  # forced to match: its groups capture nothing, as if absent
+                return row.without(frozenset(groups)) if groups else row
         if found is None:
             return None if strict else row
         if not groups:
@@ -281,7 +296,8 @@ def extractor(compiled, name: str, strict: bool) -> Stream:
 
 
 def _regex(call: Tree, args: Arguments) -> Stream:
-    return extractor(*regex_call(call, args))
+    compiled, field, strict = regex_call(call, args)
+    return extractor(compiled, field, strict, call, named=args.raw("field") is not None)
 
 
 def _replace(call: Tree, args: Arguments) -> Stream:

@@ -11,6 +11,10 @@ clause is considered to have matched"; the first clause that matches is used, "i
 then events are dropped", and `*` is the default clause. `field match { guard => pipeline; ... }`
 checks one field against each guard (a value pattern, /regex/ or filter function) in turn.
 Aggregates cannot run inside a case or match branch (not evaluated here).
+
+For `explain`, the leaf predicates are traced where they are compiled (filters.py): filters, the
+filter functions, match guards, and a strict regex() / named-group regex that drops the event
+when it does not match (calls.extractor). case, match, and/or/not are structure, not leaves.
 """
 from __future__ import annotations
 
@@ -19,10 +23,11 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages.evaluation import Evaluation, NotEvaluated, node_position
+from tooling.languages.explanation import traced
 from tooling.languages.logscale import batch, calls
 from tooling.languages.logscale.expressions import compile_expr
-from tooling.languages.logscale.filters import (FILTER_FUNCTIONS, RAW, Predicate, compile_filter, field_name,
-                                                filter_call, value_matcher)
+from tooling.languages.logscale.filters import (FILTER_FUNCTIONS, RAW, TAG, Predicate, compile_filter,
+                                                compiling, field_name, filter_call, reader, value_matcher)
 from tooling.languages.logscale.values import Row, Undecided, ValueProblem, regex_token, rx_search, value_of
 
 Stream = Callable[[Row, Any], "Row | None"]
@@ -57,9 +62,10 @@ def _filter_stage(node: Any) -> list[Stream]:
         value = node.children[2]
         if (isinstance(value, Token) and value.type == "REGEX" and str(node.children[1].children[0]) == "="
                 and regex_token(value).groupindex):
-            return [calls.extractor(regex_token(value), field_name(node.children[0]), True)]
+            return [calls.extractor(regex_token(value), field_name(node.children[0]), True, node,
+                                    subject=TAG if node.data == "tag_filter" else None)]
     if isinstance(node, Tree) and node.data == "regex_filter" and regex_token(node.children[0]).groupindex:
-        return [calls.extractor(regex_token(node.children[0]), RAW, True)]
+        return [calls.extractor(regex_token(node.children[0]), RAW, True, node, named=False)]
     if isinstance(node, Tree) and node.data == "call" and str(node.children[0]).lower() == "regex":
         return [_call_stage(node)]
     predicate = compile_filter(node)
@@ -106,15 +112,17 @@ def _case(node: Tree) -> Stream:
 
 
 def _guard(field: str, guard: Any) -> Predicate:
+    """A match clause's guard on the field, traced at the guard (the field is the statement's)."""
     if isinstance(guard, Token) and guard.type == "REGEX":
         compiled = regex_token(guard)
         if compiled.groupindex:
             raise NotEvaluated.at(guard, "a match guard regex with named groups")
-        return lambda row, env: (lambda v: v is not None and rx_search(compiled, v) is not None)(
-            value_of(row.fields, field))
+        return traced(guard, lambda row, env: (lambda v: v is not None and rx_search(compiled, v) is not None)(
+            value_of(row.fields, field)), reader(field))
     if isinstance(guard, Token) and guard.type in ("WORD", "STRING"):
         check = value_matcher(guard)
-        return lambda row, env: (lambda v: v is not None and check(v))(value_of(row.fields, field))
+        return traced(guard, lambda row, env: (lambda v: v is not None and check(v))(value_of(row.fields, field)),
+                      reader(field))
     if isinstance(guard, Tree) and guard.data == "call":
         return filter_call(guard, extra_field=Token("WORD", field))
     raise NotEvaluated.at(guard, "this match guard")
@@ -219,7 +227,8 @@ def compile_pipeline(pipeline: Tree) -> Callable[[list, Any], list]:
 def compile_query(tree: Tree, text: str):
     if not (isinstance(tree, Tree) and tree.data == "start" and tree.children):
         raise NotEvaluated("an empty query")
-    run = compile_pipeline(tree.children[0])
+    with compiling(text):
+        run = compile_pipeline(tree.children[0])
 
     def evaluate(events, deadline, context) -> Evaluation:
         env = Env(context, deadline, events)

@@ -53,6 +53,31 @@ def compile_expr(node: Any) -> Evaluator:
     raise NotEvaluated.at(node, f"the expression {kind.replace('_', ' ')}")
 
 
+def fields_read(node: Any) -> list[str]:
+    """The event fields an expression reads, in order, each once (function names and argument
+    names are not fields): what `explain` shows for a test() that reads one field."""
+    names: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Token):
+            text = str(item)
+            if item.type == "NAME" and not _NUMBER.match(text) and text not in ("true", "false") \
+                    and text not in names:
+                names.append(text)
+            return
+        if item.data == "call":
+            children = item.children[1:]
+        elif item.data == "named_argument":
+            children = [] if str(item.children[0]).lower() == "as" else item.children[1:]
+        else:
+            children = item.children
+        for child in children:
+            if isinstance(child, (Token, Tree)):
+                walk(child)
+    walk(node)
+    return names
+
+
 def _token(token: Token) -> Evaluator:
     text = str(token)
     if token.type == "STRING":
