@@ -71,7 +71,9 @@ EXPECTED = {
     # the first value predicate of the branch that returned the near-miss: FileName=/^sc\.exe$/i, after
     # "    " and "#event_simpleName=ProcessRollup2 " (4 + 33 + 1); the tag filter, which selects the
     # event type, is not blamed. CommandLine=/s/i (4 + 55 + 1 = 60), the broad one, is named after it
-    "DAC511": (MAIN, 58, 38),
+    # CommandLine=/s/i (4 indent + 55 + 1): of the two predicates that returned the near-miss, the
+    # one whose value differs from the test's match sample
+    "DAC511": (MAIN, 58, 60),
     "DAC512": (MAIN, 38, 5),     # the undeclared macro, first on the SPL query's first line
     "DAC513": (MAIN, 87, 11),    # the added no_match sample {Foo: bar}
     "DAC515": (MAIN, 35, 5),     # the KQL query's first character (the query, not the declaration, changed)

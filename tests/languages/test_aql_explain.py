@@ -62,7 +62,10 @@ CASES = [
      "`LOGSOURCETYPENAME(devicetype) = 'Microsoft Windows Security Event Log'` (line 3) on "
      "'Microsoft Windows Security Event Log' and `\"EventID\" IN ('1', '4688')` (line 4) on '1' and "
      f"`\"Process CommandLine\" IMATCHES {REMOVE_DEFINITIONS}` (line 7) on "
-     "'\"C:\\\\Program Files\\\\Windows Defender\\\\MpCmdRun.exe\" -RemoveDefinitions -All' held (and 2 more)",
+     "'\"C:\\\\Program Files\\\\Windows Defender\\\\MpCmdRun.exe\" -RemoveDefinitions -All' and "
+     "`NOT (\"Process CommandLine\" ILIKE '%query%')` (line 8) on "
+     "'\"C:\\\\Program Files\\\\Windows Defender\\\\MpCmdRun.exe\" -RemoveDefinitions -All' and "
+     "`\"Parent Process Path\" NOT ILIKE '%\\ccmexec.exe'` (line 9) on 'C:\\\\Windows\\\\System32\\\\cmd.exe' held",
      (3, 7)),
     # NOT around one predicate is that predicate, negated: it failed because ILIKE '%query%' held
     (command("sc.exe stop WinDefend & sc.exe query WinDefend"), False,

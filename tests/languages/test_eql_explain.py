@@ -64,14 +64,17 @@ CASES = [
     (process("sc.exe stop WinDefend"), True,
      "it returned the event because `event.category == \"process\"` (line 2) on 'process' and "
      "`event.type == \"start\"` (line 2) on 'start' and "
-     "`process.name : (\"sc.exe\", \"net.exe\", \"net1.exe\")` (line 3) on 'sc.exe' held (and 3 more)", (2, 4)),
+     "`process.name : (\"sc.exe\", \"net.exe\", \"net1.exe\")` (line 3) on 'sc.exe' and "
+     "`process.args : (\"stop\", \"delete\", \"config\")` (line 4) on ['sc.exe', 'stop', 'WinDefend'] and "
+     "`process.command_line : (\"*WinDefend*\", \"*Sense*\")` (line 5) on 'sc.exe stop WinDefend' and "
+     "`not (process.parent.name in~ (\"services.exe\", \"msiexec.exe\"))` (line 6) on 'cmd.exe' held", (2, 4)),
     # a false match in the other branch names that branch, not the process one
     (registry("DisableAntiSpyware"), True,
      "it returned the event because `event.category == \"registry\"` (line 7) on 'registry' and "
      r'`registry.path : "*\\Policies\\Microsoft\\Windows Defender\\*"` (line 8) on '
      r"'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\DisableAntiSpyware' and "
      "`registry.value in (\"DisableAntiSpyware\", \"DisableRealtimeMonitoring\")` (line 9) on "
-     "'DisableAntiSpyware' held (and 1 more)", (7, 4)),
+     "'DisableAntiSpyware' and `registry.data.strings : (\"1\", \"0x00000001\")` (line 10) on '1' held", (7, 4)),
     # the value data decides: Defender re-enabled (0) is not tampering
     (registry("DisableAntiSpyware", "DWORD (0x00000000)"), False,
      "`registry.data.strings : (\"1\", \"0x00000001\")` (line 10) on '0' did not hold", (10, 5)),

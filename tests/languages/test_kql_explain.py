@@ -33,11 +33,13 @@ CASES = [
     (row(FileName="sc.exe", ProcessCommandLine="sc stop WinDefend"), True,
      "it returned the event because `FileName =~ \"sc.exe\"` (line 2) on 'sc.exe' and "
      "`ProcessCommandLine has \"stop\"` (line 2) on 'sc stop WinDefend' and "
-     "`ProcessCommandLine has_any (\"WinDefend\", \"Sense\")` (line 3) on 'sc stop WinDefend' held (and 1 more)",
+     "`ProcessCommandLine has_any (\"WinDefend\", \"Sense\")` (line 3) on 'sc stop WinDefend' held and "
+     "`ProcessCommandLine contains \"query\"` (line 4) on 'sc stop WinDefend' did not",
      (2, 9)),
     # the negation decides: the event is dropped because `contains "query"` held
     (row(FileName="sc.exe", ProcessCommandLine="sc stop WinDefend query"), False,
-     "`ProcessCommandLine contains \"query\"` (line 4) on 'sc stop WinDefend query' did not hold", (4, 13)),
+     "`ProcessCommandLine contains \"query\"` (line 4) on 'sc stop WinDefend query' held, and the negation "
+     "around it drops the event", (4, 13)),
 ]
 
 

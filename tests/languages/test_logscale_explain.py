@@ -47,7 +47,9 @@ CASES = [
     (process(FileName="net.exe", CommandLine="net stop WinDefend"), True,
      "it returned the event because `event_platform=Win` (line 1) on 'Win' and "
      "`FileName=\"net.exe\"` (line 5) on 'net.exe' and `CommandLine=*stop*` (line 5) on 'net stop WinDefend' "
-     "held (and 2 more)", (1, 34)),
+     "and `CommandLine!=/\\bquery\\b/i` (line 8) on 'net stop WinDefend' and "
+     "`!in(field=\"ParentBaseFileName\", values=[\"services.exe\", \"TiWorker.exe\"], ignoreCase=true)` (line 9) "
+     "on 'cmd.exe' held", (1, 34)),
     # a negated comparison decides: recorded as written, with its !=
     (process(FileName="sc.exe", CommandLine="sc stop WinDefend & sc query WinDefend"), False,
      "`CommandLine!=/\\bquery\\b/i` (line 8) on 'sc stop WinDefend & sc query WinDefend' did not hold", (8, 3)),

@@ -74,12 +74,13 @@ CASES = [
      "`WinDefend` (line 3) did not hold", (3, 43)),
     # the NOT of the search decides: the event is dropped because `CommandLine="*query*"` held
     (QUERY, sysmon(CommandLine="sc.exe stop WinDefend & sc.exe query WinDefend"), False,
-     "`CommandLine=\"*query*\"` (line 4) on 'sc.exe stop WinDefend & sc.exe query WinDefend' did not hold",
+     "`CommandLine=\"*query*\"` (line 4) on 'sc.exe stop WinDefend & sc.exe query WinDefend' held, and the "
+     "negation around it drops the event",
      (4, 9)),
     # the NOT of the where clause decides: match() held
     (QUERY, sysmon(CommandLine="sc.exe config WinDefend start= auto"), False,
      r"""`match(CommandLine, "(?i)start=\s*(auto|demand)")` (line 5) on 'sc.exe config WinDefend start= auto' """
-     "did not hold", (5, 13)),
+     "held, and the negation around it drops the event", (5, 13)),
     # the macro's expansion is one leaf at the call, with the value its first failed test read
     (QUERY, sysmon(sourcetype="WinEventLog", CommandLine="sc.exe stop WinDefend"), False,
      "``sysmon`` (line 1) on the event's sourcetype 'WinEventLog' did not hold", (1, 1)),

@@ -88,7 +88,9 @@ CASES = [
     # category selects where to look, not what matched, and is not among them
     ("match", sysmon("sc.exe stop WinDefend"), True,
      f"it returned the event because `\"sc.exe\"` (line 1) and `!\"query\"` (line 1) and "
-     f"{PARSE} on 'sc.exe stop WinDefend' held (and 5 more)", (1, 32)),
+     f"{PARSE} on 'sc.exe stop WinDefend' and `event_id = \"1\"` (line 4) on '1' and "
+     "`image matches \"*\\\\sc.exe\"` (line 4) on 'C:\\\\Windows\\\\System32\\\\sc.exe' and "
+     "`service in (\"WinDefend\", \"Sense\", \"WdNisSvc\")` (line 5) on 'WinDefend' held (and 2 more)", (1, 32)),
 ]
 
 

@@ -68,7 +68,12 @@ CASES = [
     # (config ... disabled, not stop) among them
     (udm("sc.exe config WinDefend start= disabled"), True,
      f"it returned the event because {EVENT_TYPE} on 'PROCESS_LAUNCH' and {IMAGE} on {SC!r} and "
-     f"{CONFIG} on 'sc.exe config WinDefend start= disabled' held (and 3 more)", (3, 5)),
+     f"{CONFIG} on 'sc.exe config WinDefend start= disabled' and "
+     "`re.regex($e.target.process.command_line, `WinDefend|Sense`) nocase` (line 6) on "
+     "'sc.exe config WinDefend start= disabled' and "
+     "`not strings.contains(strings.to_lower($e.target.process.command_line), \"query\")` (line 7) on "
+     "'sc.exe config WinDefend start= disabled' and `$e.principal.user.userid != \"svc_patch\"` (line 8) on "
+     "'admin' held", (3, 5)),
     # a negated leaf decides: `not <call>` is the leaf, so "did not hold" says what happened
     (udm("sc.exe stop WinDefend & sc.exe QUERY WinDefend"), False,
      f"{QUERYING} on 'sc.exe stop WinDefend & sc.exe QUERY WinDefend' did not hold", (7, 5)),

@@ -23,7 +23,8 @@ from tooling.checks.queries import queries_to_parse, query_digest
 from tooling.diagnostics import Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
 from tooling.languages.evaluation import EvaluationContext
-from tooling.languages.explanation import explain
+from tooling.languages.evaluation import MISSING
+from tooling.languages.explanation import explain, leaf_values
 from tooling.package import Package, QueryResults
 from tooling.platforms import classify, render
 from tooling.platforms.local import NONE, LocalPlatforms, local_in_use
@@ -159,7 +160,11 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
         if verdict == sample.expected:
             results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict))
             continue
-        explanation, line, column = decided(key, text, rendering.event, context)
+        attacks = [] if sample.expected else [
+            found.event for position, other in enumerate(samples)
+            if other.expected and other.test_index == sample.test_index
+            and (found := _rendered(key, other, logsource, position)) is not None]
+        explanation, line, column = decided(key, text, rendering.event, context, attacks)
         results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict,
                                     explanation))
         diagnostics.append(_disagreement(name, sample, explanation).at(line=line, column=column))
@@ -171,13 +176,24 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
     return results, diagnostics
 
 
-def decided(key: str, text: str, event: dict, context: EvaluationContext) -> tuple[str | None, int, int]:
+def decided(key: str, text: str, event: dict, context: EvaluationContext,
+            attacks: list[dict] = ()) -> tuple[str | None, int, int]:
     """What decided the query's verdict on the event, and where in the query: the predicate that
-    failed, or the branch that matched (tooling/languages/explanation.py)."""
+    failed, or the branch that matched (tooling/languages/explanation.py). For a near-miss that
+    fired, `attacks` (its test's match events) point at the predicate that should have told them
+    apart: the first deciding one whose value on the near-miss no attack shares."""
     explained = explain(key, text, event, context)
     if explained is None:
         return None, 1, 1
+    if explained.matched and attacks:
+        seen = [leaf_values(key, text, attack, context) for attack in attacks]
+        explained.lead_with(lambda leaf: all(values.get(leaf.key, MISSING) != leaf.value for values in seen))
     return explained.sentence(), explained.line or 1, explained.column or 1
+
+
+def _rendered(key: str, sample: Sample, logsource: dict, position: int):
+    kind = classify(sample.event, logsource)
+    return render(key, sample.event, logsource, index=position, kind=kind) if kind else None
 
 
 def _construct(reason: str | None) -> str:

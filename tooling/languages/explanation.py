@@ -22,7 +22,7 @@ from tooling.languages.evaluation import MISSING, EMPTY_CONTEXT, EvaluationConte
 
 MAX_LEAVES = 64  # leaves flipped one at a time; a real detection has a few dozen at most
 MAX_RUNS = 256  # evaluations one explanation may cost (each well under a millisecond)
-MAX_SHOWN = 3  # predicates of a matching branch named in a sentence
+MAX_SHOWN = 6  # predicates of a matching branch named in a sentence: a branch rarely has more, and the one to fix may be any
 MAX_VALUE = 120  # characters of an event value shown
 MAX_PREDICATE = 100  # characters of a predicate shown
 NO_VALUE = object()  # a leaf that reads no single field (e.g. a free-text term): no value shown
@@ -144,23 +144,34 @@ class Explanation:
             leaves = self.deciding or [leaf for leaf in self.held if leaf.subject is None]
             if not leaves:  # at most its table or time window was tested
                 return "it returns the event, though no predicate of the query tested it"
-            branch = " and ".join(self._leaf(leaf) for leaf in leaves[:MAX_SHOWN])
+            shown = leaves[:MAX_SHOWN]
+            held = [leaf for leaf in shown if leaf.held]
+            failed = [leaf for leaf in shown if not leaf.held]  # under a negation: its failing decided
+            parts = [" and ".join(self._leaf(leaf) for leaf in group) + what
+                     for group, what in ((held, " held"), (failed, " did not")) if group]
             more = f" (and {len(leaves) - MAX_SHOWN} more)" if len(leaves) > MAX_SHOWN else ""
-            return f"it returned the event because {branch} held{more}"
+            return f"it returned the event because {' and '.join(parts)}{more}"
         if self.deciding and self.together:
             return "the closest branch needs " + " and ".join(self._leaf(leaf) for leaf in self.deciding) + \
                 ", which did not hold"
         if self.deciding:
-            first = f"{self._leaf(self.deciding[0])} did not hold"
+            first = self.deciding[0]
+            said = f"{self._leaf(first)} " + \
+                ("did not hold" if not first.held else "held, and the negation around it drops the event")
             others = self.deciding[1:3]
             if others:
-                first += "; " + " or ".join(self._leaf(leaf) for leaf in others) + \
-                    " alone would also have returned it"
-            return first
+                said += "; " + " or ".join(self._leaf(leaf) for leaf in others) + " alone would also have returned it"
+            return said
         if not self.failed:
             return "no predicate failed, yet the query did not return the event (a later stage dropped it)"
         listed = "; ".join(self._leaf(leaf) for leaf in self.failed[:3])
         return f"no single predicate decides; these did not hold: {listed}"
+
+    def lead_with(self, differs: Callable[[Leaf], bool]) -> None:
+        """Put first the deciding leaves for which `differs` holds (stable otherwise): for a
+        near-miss that fired, those whose value differs from the test's attack events, the
+        predicates that should have told the two apart."""
+        self.deciding.sort(key=lambda leaf: not differs(leaf))
 
     def _leaf(self, leaf: Leaf) -> str:
         quoted = f"`{predicate_text(self.text, leaf)}` (line {leaf.line})"
@@ -184,6 +195,15 @@ def predicate_text(text: str, leaf: Leaf) -> str:
 def shown_value(value: Any) -> str:
     shown = "null" if value is None else repr(value)
     return shown if len(shown) <= MAX_VALUE else shown[:MAX_VALUE - 3] + "..."
+
+
+def leaf_values(key: str, text: str, event: dict, context: EvaluationContext = EMPTY_CONTEXT) -> dict[tuple, Any]:
+    """The value each leaf the query evaluates reads on `event` (one evaluation, nothing flipped)."""
+    from tooling.languages import get_language
+
+    with probing() as probe:
+        get_language(key).evaluate(text, [event], context)
+    return {leaf_key: leaf.value for leaf_key, leaf in probe.leaves.items()}
 
 
 def explain(key: str, text: str, event: dict, context: EvaluationContext = EMPTY_CONTEXT) -> Explanation | None:
