@@ -34,9 +34,9 @@ def test_each_predicate_lists_the_samples_that_prove_it(tmp_path):
 
 
 def test_a_near_miss_that_differs_in_the_image_proves_the_image_predicate(tmp_path):
-    text = BASE.replace("        - {EventID: 1, Image: 'C:\\Windows\\System32\\sc.exe', CommandLine: sc query WinDefend}\n",
-                        "        - {EventID: 1, Image: 'C:\\Windows\\System32\\sc.exe', CommandLine: sc query WinDefend}\n"
-                        "        - {EventID: 1, Image: 'C:\\Tools\\sc2.exe', CommandLine: sc stop WinDefend}\n")
+    near_miss = "        - {EventID: 1, Image: 'C:\\Windows\\System32\\sc.exe', CommandLine: sc query WinDefend}\n"
+    other_image = "        - {EventID: 1, Image: 'C:\\Tools\\sc2.exe', CommandLine: sc stop WinDefend}\n"
+    text = BASE.replace(near_miss, near_miss + other_image)
     assert text != BASE
     found, _ = coverage([_package(tmp_path, text)], ["kql"])
     assert found[0].near_missed_by == [f"{TEST}: no_match[1]"]

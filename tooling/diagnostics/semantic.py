@@ -1,6 +1,7 @@
 """The semantic layer's codes: the platform checks (DAC480-DAC486: names a query uses that its
-platform lacks, or uses too early, or outside the product its telemetry names) and the verdicts on the samples (DAC510-DAC514: `dac test` and `dac validate`).
-Merged into the registry by `codes.py`."""
+platform lacks, uses too early, or reads outside the product its telemetry names) and the verdicts
+on the samples (DAC510-DAC515: `dac test` and `dac validate`). Merged into the registry by
+`codes.py`."""
 from __future__ import annotations
 
 from tooling.diagnostics.codes import E, INFO, W, Code

@@ -22,7 +22,9 @@ from tooling.languages.evaluation import MISSING, EMPTY_CONTEXT, EvaluationConte
 
 MAX_LEAVES = 64  # leaves flipped one at a time; a real detection has a few dozen at most
 MAX_RUNS = 256  # evaluations one explanation may cost (each well under a millisecond)
-MAX_SHOWN = 6  # predicates of a matching branch named in a sentence: a branch rarely has more, and the one to fix may be any
+# predicates of a matching branch named in a sentence: a branch rarely has more, and the one
+# to fix may be any of them
+MAX_SHOWN = 6
 MAX_VALUE = 120  # characters of an event value shown
 MAX_PREDICATE = 100  # characters of a predicate shown
 NO_VALUE = object()  # a leaf that reads no single field (e.g. a free-text term): no value shown
