@@ -83,3 +83,23 @@ def test_a_seeded_bug_is_caught(tmp_path, key, kind, old, new):
 def test_every_language_has_every_kind_of_mutation():
     kinds = {(key, kind) for key, kind, _, _ in MUTATIONS}
     assert kinds == {(key, kind) for key in QUERIES for kind in ("literal", "branch", "case", "field")}
+
+
+POINTED = [m for m in MUTATIONS if m[1] in ("literal", "case", "field")]
+
+
+@pytest.mark.parametrize("key, kind, old, new", POINTED, ids=[f"{m[0]}-{m[1]}" for m in POINTED])
+def test_the_report_points_at_the_mutated_line(tmp_path, key, kind, old, new):
+    # A reviewer reads the diagnostic's position first: the check that catches a changed literal,
+    # case or field reports it at the predicate that was changed (the explanation's deciding leaf,
+    # or the platform check's field), not at the query's first line; or, where another branch's
+    # predicate would return the event just as well, names the changed one as that alternative.
+    mutant = QUERIES[key].replace(old, new)
+    target = _write(tmp_path, {key: mutant})
+    text = target.read_text(encoding="utf-8")
+    mutated_line = text[:text.index(new.strip().splitlines()[0])].count("\n") + 1
+    found = [d for d in [*validate([target], jobs=1).diagnostics, *run_tests([target], [key]).diagnostics]
+             if d.code in CAUGHT]
+    query_line = mutant[:mutant.index(new.strip().splitlines()[0])].count("\n") + 1
+    assert any(d.line == mutated_line or f"(line {query_line})" in d.message for d in found), \
+        [(d.code, d.line, d.message) for d in found]
