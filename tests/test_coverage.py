@@ -25,8 +25,7 @@ def _package(tmp_path: Path, text: str = BASE) -> Path:
 
 
 def test_each_predicate_lists_the_samples_that_prove_it(tmp_path):
-    found, files = coverage([_package(tmp_path)], ["kql"])
-    assert files == 1
+    found, _ = coverage([_package(tmp_path)], ["kql"])
     assert [(c.line, c.column, c.predicate, c.matched_by, c.near_missed_by) for c in found] == [
         (KQL_LINE + 1, 13, 'FileName =~ "sc.exe"', [f"{TEST}: match[0]"], []),
         (KQL_LINE + 1, 38, 'ProcessCommandLine has "stop"', [f"{TEST}: match[0]"], [f"{TEST}: no_match[0]"]),
@@ -48,10 +47,27 @@ def test_a_disagreeing_sample_proves_nothing(tmp_path):
     assert all(not c.matched_by for c in found)  # the match sample is missed (DAC510): no proof
 
 
+def test_a_branch_is_the_predicates_that_returned_a_match_sample_and_a_near_miss_tests_it(tmp_path):
+    _, branches = coverage([_package(tmp_path)], ["kql"])
+    assert [(b.predicates, b.matched_by, b.near_missed_by) for b in branches] == [
+        ([f"{KQL_LINE + 1}:13", f"{KQL_LINE + 1}:38"], [f"{TEST}: match[0]"], [f"{TEST}: no_match[0]"])]
+
+
+def test_a_branch_no_near_miss_tests_is_a_gap(tmp_path):
+    # a no_match sample two predicates away from the attack tests neither alone
+    text = BASE.replace("Image: 'C:\\Windows\\System32\\sc.exe', CommandLine: sc query WinDefend}",
+                        "Image: 'C:\\Windows\\System32\\reg.exe', CommandLine: reg query HKLM}")
+    assert text != BASE
+    found, branches = coverage([_package(tmp_path, text)], ["kql"])
+    assert branches[0].near_missed_by == []
+    assert f"branch {KQL_LINE + 1}:13, {KQL_LINE + 1}:38 (through {TEST}: match[0]): no near-miss" in \
+        render_coverage(found, branches)
+
+
 def test_the_report_lists_the_gaps(tmp_path):
-    found, _ = coverage([_package(tmp_path)], ["kql"])
-    text = render_coverage(found)
-    assert "T1562.001    kql                2           2               1" in text
+    found, branches = coverage([_package(tmp_path)], ["kql"])
+    text = render_coverage(found, branches)
+    assert "T1562.001    kql                2           2               1         1                 1" in text
     assert text.endswith(f"Not proven:\n  T1562.001 kql line {KQL_LINE + 1}:13 `FileName =~ \"sc.exe\"`: no near-miss")
 
 
@@ -62,3 +78,4 @@ def test_the_cli_prints_json_with_one_entry_per_predicate(tmp_path, run_dac):
     entries = json.loads(result.stdout)["coverage"]
     assert [e["predicate"] for e in entries] == ['FileName =~ "sc.exe"', 'ProcessCommandLine has "stop"']
     assert set(entries[0]) == {"package", "language", "line", "column", "predicate", "matched_by", "near_missed_by"}
+    assert json.loads(result.stdout)["branches"][0]["matched_by"] == [f"{TEST}: match[0]"]

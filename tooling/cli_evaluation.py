@@ -118,11 +118,12 @@ def _coverage(args, paths: list[Path]) -> int:
     from tooling.cli import EXIT_OK, EXIT_USAGE, _write_report
     from tooling.coverage import coverage, render_coverage
 
-    found, _files = coverage(paths, args.lang)
+    found, branches = coverage(paths, args.lang)
     if args.format == "json":
-        output = json.dumps({"coverage": [item.as_json() for item in found]}, indent=2)
+        output = json.dumps({"coverage": [item.as_json() for item in found],
+                             "branches": [branch.as_json() for branch in branches]}, indent=2)
     else:
-        output = render_coverage(found)
+        output = render_coverage(found, branches)
     return EXIT_OK if _write_report(args, "test", output) else EXIT_USAGE
 
 

@@ -41,18 +41,37 @@ class PredicateCoverage:
         return asdict(self)
 
 
+@dataclass
+class BranchCoverage:
+    """A branch of a query as the match samples reach it: the predicates that together returned
+    a match sample (each would drop it alone), and the samples that prove it."""
+
+    package: str
+    language: str
+    predicates: list[str]  # "line:column" in the package file, in query order
+    matched_by: list[str] = field(default_factory=list)
+    near_missed_by: list[str] = field(default_factory=list)  # near-misses one of its predicates decides
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
 def package_coverage(package: Package, keys: Iterable[str] | None = None,
-                     local: LocalPlatforms = NONE) -> list[PredicateCoverage]:
-    """Every predicate of the package's queries in `keys`, with the samples that prove it."""
+                     local: LocalPlatforms = NONE) -> tuple[list[PredicateCoverage], list[BranchCoverage]]:
+    """Every predicate of the package's queries in `keys` with the samples that prove it, and
+    every branch the match samples reach with the near-misses that test it."""
     if not runnable(package):
-        return []
+        return [], []
     samples = package_samples(package)
     logsource = logsource_of(package)
     package_id = package.id or package.path.stem
     found: list[PredicateCoverage] = []
+    reached: list[BranchCoverage] = []
     for key, text in queries_to_parse(package, list(keys or LANGUAGES)):
         context = local.context(key)
         predicates: dict[tuple, PredicateCoverage] = {}
+        branches: dict[frozenset, BranchCoverage] = {}
+        near_misses: list[tuple[str, set]] = []  # (label, the predicates that decided it alone)
 
         def entry(leaf: Leaf) -> PredicateCoverage:
             if leaf.key not in predicates:
@@ -73,50 +92,71 @@ def package_coverage(package: Package, keys: Iterable[str] | None = None,
                     entry(leaf)
             if explained.together:
                 continue  # two predicates away from the other verdict: it proves neither alone
-            for leaf in explained.deciding:
-                if leaf.subject is None:
-                    proven = entry(leaf).matched_by if sample.expected else entry(leaf).near_missed_by
-                    proven.append(f"{sample.test}: {sample.label}")
+            label = f"{sample.test}: {sample.label}"
+            deciding = [leaf for leaf in explained.deciding if leaf.subject is None]
+            for leaf in deciding:
+                (entry(leaf).matched_by if sample.expected else entry(leaf).near_missed_by).append(label)
+            if sample.expected and deciding:
+                branch = branches.setdefault(frozenset(leaf.key for leaf in deciding), BranchCoverage(
+                    package_id, key, [f"{entry(leaf).line}:{entry(leaf).column}" for leaf in deciding]))
+                branch.matched_by.append(label)
+            elif not sample.expected:
+                near_misses.append((label, {leaf.key for leaf in deciding}))
+        for keys_of_branch, branch in branches.items():
+            branch.near_missed_by = [label for label, decided in near_misses if decided & keys_of_branch]
         found.extend(sorted(predicates.values(), key=lambda p: (p.line, p.column)))
-    return found
+        reached.extend(branches.values())
+    return found, reached
 
 
-def coverage(paths: list[Path], keys: list[str] | None = None) -> tuple[list[PredicateCoverage], int]:
-    """The coverage of every package under `paths`, and how many package files were read."""
+def coverage(paths: list[Path], keys: list[str] | None = None) -> tuple[list[PredicateCoverage], list[BranchCoverage]]:
+    """The coverage of every package under `paths`."""
     from tooling.package import LoadError, iter_package_files, load_package
     from tooling.platforms.local import find_local_file, load_local
     from tooling.validate import find_detections_root
 
-    files = list(iter_package_files(paths))
     local = load_local(find_local_file(find_detections_root(paths)))
-    found: list[PredicateCoverage] = []
-    for path in files:
+    predicates: list[PredicateCoverage] = []
+    branches: list[BranchCoverage] = []
+    for path in iter_package_files(paths):
         try:
             package = load_package(path)
         except LoadError:
             continue  # `dac validate` and `dac test` report it
-        found.extend(package_coverage(package, keys, local))
-    return found, len(files)
+        found, reached = package_coverage(package, keys, local)
+        predicates.extend(found)
+        branches.extend(reached)
+    return predicates, branches
 
 
-def render_coverage(found: list[PredicateCoverage]) -> str:
-    """Per package and language, how many predicates the samples prove, then each gap."""
-    lines = [f"{'package':12s} {'language':9s} {'predicates':>10s} {'by a match':>11s} {'by a near-miss':>15s}"]
+def render_coverage(found: list[PredicateCoverage], branches: list[BranchCoverage]) -> str:
+    """Per package and language: predicates and how many the samples prove, the branches match
+    samples reach and how many a near-miss tests; then each gap."""
+    lines = [f"{'package':12s} {'language':9s} {'predicates':>10s} {'by a match':>11s} {'by a near-miss':>15s}"
+             f" {'branches':>9s} {'with a near-miss':>17s}"]
     gaps: list[str] = []
     groups: dict[tuple[str, str], list[PredicateCoverage]] = {}
     for item in found:
         groups.setdefault((item.package, item.language), []).append(item)
     for (package, language), items in groups.items():
-        matched = sum(1 for item in items if item.matched_by)
-        near = sum(1 for item in items if item.near_missed_by)
-        lines.append(f"{package:12s} {language:9s} {len(items):10d} {matched:11d} {near:15d}")
+        own = [b for b in branches if (b.package, b.language) == (package, language)]
+        lines.append(f"{package:12s} {language:9s} {len(items):10d} {_proven(items, 'matched_by'):11d} "
+                     f"{_proven(items, 'near_missed_by'):15d} {len(own):9d} {_proven(own, 'near_missed_by'):17d}")
+        for branch in own:
+            if not branch.near_missed_by:
+                gaps.append(f"  {package} {language} branch {', '.join(branch.predicates)} (through "
+                            f"{branch.matched_by[0]}): no near-miss")
         for item in items:
             missing = [what for what, proof in (("no match sample", item.matched_by),
                                                 ("no near-miss", item.near_missed_by)) if not proof]
             if missing:
                 gaps.append(f"  {package} {language} line {item.line}:{item.column} `{item.predicate}`: "
                             f"{' and '.join(missing)}")
-    total = len(found)
-    summary = (f"{total} predicates: {sum(1 for i in found if i.matched_by)} proven by a match sample, "
-               f"{sum(1 for i in found if i.near_missed_by)} by a near-miss")
+    summary = (f"{len(found)} predicates: {_proven(found, 'matched_by')} proven by a match sample, "
+               f"{_proven(found, 'near_missed_by')} by a near-miss; {len(branches)} branches reached by a match "
+               f"sample, {_proven(branches, 'near_missed_by')} of them tested by a near-miss")
     return "\n".join([*lines, "", summary, *(["", "Not proven:", *gaps] if gaps else [])])
+
+
+def _proven(items: list, proof: str) -> int:
+    return sum(1 for item in items if getattr(item, proof))
