@@ -268,3 +268,14 @@ def test_validate_does_not_call_a_drift_suppression_unused(tmp_path):
     target.write_text(target.read_text() + "suppressions:\n  - code: DAC514\n    reason: the platform compares "
                       "case-sensitively and the team accepts it\n", encoding="utf-8")
     assert [d.code for d in validate([target], jobs=1).diagnostics if d.code in ("DAC116", "DAC514")] == []
+
+
+def test_only_the_first_disagreements_of_a_query_are_explained(tmp_path, scripted_kql, monkeypatch):
+    # explaining re-runs the query many times: a package whose every sample disagrees costs a
+    # bounded number of explanations, and the rest are still reported
+    from tooling.checks import verdicts
+
+    monkeypatch.setattr(verdicts, "MAX_EXPLAINED", 0)
+    report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "halt"')], ["kql"], drift=False)
+    (found,) = [d for d in report.diagnostics if d.code == "DAC510"]
+    assert found.message.endswith("which it must match") and (found.line, found.column) == (KQL_LINE, 5)

@@ -78,3 +78,12 @@ def test_an_event_of_another_table_is_explained_by_the_table():
     assert explained.sentence() == ("the closest branch needs `DeviceRegistryEvents` (line 1) on the event's table "
                                     "'DeviceProcessEvents' and `RegistryValueName == \"DisableAntiSpyware\"` (line 1) "
                                     "on null, which did not hold")
+
+
+def test_an_explanation_stops_probing_when_its_time_is_spent(monkeypatch):
+    from tooling.languages import explanation
+
+    monkeypatch.setattr(explanation, "BUDGET_S", 0.0)
+    explained = explain("kql", QUERY, row(FileName="sc.exe", ProcessCommandLine="sc stop windefendx"))
+    assert explained.deciding == []  # no flip was run: nothing is known to decide
+    assert explained.sentence().startswith("no single predicate decides; these did not hold:")

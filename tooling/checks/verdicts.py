@@ -32,6 +32,7 @@ from tooling.platforms.local import NONE, LocalPlatforms, local_in_use
 SIGMA = "sigma"
 NOT_COVERED = "not covered: "  # the reason of a verdict a test's not_covered_by declines
 MAX_SAMPLES = 200  # per package: far above any real package, bounds what one file can cost
+MAX_EXPLAINED = 8  # disagreements of one query explained (each costs up to explanation.BUDGET_S)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
     results: list[SampleResult] = []
     diagnostics: list[Diagnostic] = []
     noted: set[str] = set()
+    explained = 0
     declined: dict[str, list[tuple[bool, bool]]] = {}  # test -> (expected, agrees) of declared samples
     for position, sample in enumerate(samples):
         kind = classify(sample.event, logsource)
@@ -159,6 +161,11 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
             continue
         if verdict == sample.expected:
             results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict))
+            continue
+        explained += 1
+        if explained > MAX_EXPLAINED:  # the first few say why; the rest only that they disagree
+            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict))
+            diagnostics.append(_disagreement(name, sample, None))
             continue
         attacks = [] if sample.expected else [
             found.event for position, other in enumerate(samples)

@@ -14,6 +14,7 @@ place, explains all seven languages without each evaluator knowing its boolean s
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -22,6 +23,7 @@ from tooling.languages.evaluation import MISSING, EMPTY_CONTEXT, EvaluationConte
 
 MAX_LEAVES = 64  # leaves flipped one at a time; a real detection has a few dozen at most
 MAX_RUNS = 256  # evaluations one explanation may cost (each well under a millisecond)
+BUDGET_S = 2.0  # and its time: a query slow on purpose stops being probed, it is not waited for
 # predicates of a matching branch named in a sentence: a branch rarely has more, and the one
 # to fix may be any of them
 MAX_SHOWN = 6
@@ -223,10 +225,13 @@ def explain(key: str, text: str, event: dict, context: EvaluationContext = EMPTY
     if matched is None:
         return None
     runs = [0]
+    end = time.perf_counter() + BUDGET_S
 
     def flipped(keys: frozenset) -> tuple[bool | None, Probe | None]:
         runs[0] += 1
-        return verdict(keys) if runs[0] <= MAX_RUNS else (None, None)
+        if runs[0] > MAX_RUNS or time.perf_counter() > end:
+            return None, None
+        return verdict(keys)
 
     leaves = sorted(probe.leaves.values(), key=_order)[:MAX_LEAVES]
     # a missed match is decided by leaves that failed, a false match by leaves that held or by
