@@ -279,3 +279,15 @@ def test_only_the_first_disagreements_of_a_query_are_explained(tmp_path, scripte
     report = run_tests([_package(tmp_path, 'where ProcessCommandLine has "halt"')], ["kql"], drift=False)
     (found,) = [d for d in report.diagnostics if d.code == "DAC510"]
     assert found.message.endswith("which it must match") and (found.line, found.column) == (KQL_LINE, 5)
+
+
+def test_an_azure_operation_is_allowed_in_udm_only_once_it_succeeded():
+    # Azure writes a Start record before the outcome; a YARA-L rule testing ALLOW must not fire on it
+    logsource = {"product": "azure", "service": "activitylogs"}
+    actions = {}
+    for status in ("Start", "Accept", "Success", "Succeeded", "Failure"):
+        sample = {"operationName": "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "resultType": status}
+        event = render("yaral", sample, logsource, kind=classify(sample, logsource)).event
+        actions[status] = event["security_result"][0]["action"]
+    assert actions == {"Start": ["UNKNOWN_ACTION"], "Accept": ["UNKNOWN_ACTION"], "Success": ["ALLOW"],
+                       "Succeeded": ["ALLOW"], "Failure": ["BLOCK"]}

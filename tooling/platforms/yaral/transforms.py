@@ -63,9 +63,13 @@ def m365_parameters(value: Any, sample: Mapping | None = None) -> Any:
 
 
 def allowed(value: Any, sample: Mapping | None = None) -> Any:
-    """An operation's result -> security_result (repeated), action ALLOW or BLOCK (repeated)."""
-    ok = str(value).lower() in ("success", "succeeded", "start", "accept", "allow")
-    return [{"action": ["ALLOW" if ok else "BLOCK"]}]
+    """An operation's result -> security_result (repeated), action (repeated): ALLOW when it
+    succeeded, UNKNOWN_ACTION while it is only started or accepted (an Azure operation writes
+    a Start record first; its outcome is not known yet), BLOCK otherwise."""
+    status = str(value).lower()
+    if status in ("start", "started", "accept", "accepted"):
+        return [{"action": ["UNKNOWN_ACTION"]}]
+    return [{"action": ["ALLOW" if status in ("success", "succeeded", "allow") else "BLOCK"]}]
 
 
 def blocked(value: Any, sample: Mapping | None = None) -> Any:
