@@ -291,3 +291,20 @@ def test_an_azure_operation_is_allowed_in_udm_only_once_it_succeeded():
         actions[status] = event["security_result"][0]["action"]
     assert actions == {"Start": ["UNKNOWN_ACTION"], "Accept": ["UNKNOWN_ACTION"], "Success": ["ALLOW"],
                        "Succeeded": ["ALLOW"], "Failure": ["BLOCK"]}
+
+
+def test_a_windows_events_channel_reaches_each_platform_where_it_has_one():
+    # Windows PowerShell event 400 lives in its own channel, not in Application
+    sample = {"EventID": 400, "Provider_Name": "PowerShell", "Channel": "Windows PowerShell", "Data": ["Available"]}
+    logsource = {"product": "windows"}
+
+    def rendered(key):
+        found = render(key, sample, logsource, kind=classify(sample, logsource))
+        assert found.unmapped == ()
+        return found.event
+
+    assert rendered("kql")["EventLog"] == "Windows PowerShell"
+    assert (rendered("spl")["source"], rendered("spl")["EventChannel"]) == ("XmlWinEventLog:Windows PowerShell",
+                                                                           "Windows PowerShell")
+    assert rendered("sumo")["_sourceName"] == "Windows PowerShell"
+    assert '"Channel":"Windows PowerShell"' in rendered("sumo")["_raw"]

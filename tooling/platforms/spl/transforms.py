@@ -89,7 +89,13 @@ def ios_facility(value: Any, sample: Mapping | None = None) -> Any:
     return found.group(1) if found else None
 
 
+def xml_event_source(value, sample=None):
+    """A Windows event's channel -> the source the Splunk Add-on for Windows gives it (XML mode)."""
+    return f"XmlWinEventLog:{value}" if value else None
+
+
 TRANSFORMS = {
+    "xml_event_source": xml_event_source,
     "registry_event_type": registry_event_type, "registry_action": registry_action,
     "json_items_name": json_items_name, "json_items_value": json_items_value,
     "syslog_sourcetype": syslog_sourcetype, "asa_message_id": asa_message_id,

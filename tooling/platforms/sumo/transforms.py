@@ -40,7 +40,7 @@ def _windows_event_data(sample: Mapping) -> tuple[str, str, str, dict]:
         # what queries read.
         values = windows_insertion_strings(sample) or [text(sample.get("Data", ""))]
         data = {"Data": values if len(values) > 1 else values[0]}
-        return "Application", str(sample["Provider_Name"]), windows_message(sample), data
+        return str(sample.get("Channel") or "Application"), str(sample["Provider_Name"]), windows_message(sample), data
     data = {name: text(value) for name, value in sample.items() if name != "EventID"}
     if event_id == "1" and "RuleName" not in data:
         data = {"RuleName": "-", **data}
