@@ -38,11 +38,21 @@ FORMAT = "1"  # bump when an entry's shape changes
 def fingerprint() -> str:
     """Tool version + every file the results depend on (sources, grammars, data, schema)."""
     digest = hashlib.sha256(f"{__version__}\0{FORMAT}".encode())
-    files = sorted(p for p in TOOLING.rglob("*") if p.suffix in (".py", ".lark", ".json") and p.is_file())
-    for path in files + [SCHEMA_PATH]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for path in [*_tooling_files(), str(SCHEMA_PATH)]:
+        digest.update(os.path.basename(path).encode())
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
     return digest.hexdigest()[:20]
+
+
+def _tooling_files() -> list[str]:
+    """The tooling's sources, grammars and data files, in a stable order. os.walk, not
+    Path.rglob: a twentieth of the time, which every cached run pays."""
+    found = []
+    for folder, subfolders, names in os.walk(TOOLING):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        found.extend(os.path.join(folder, name) for name in names if name.endswith((".py", ".lark", ".json")))
+    return sorted(path for path in found if os.path.isfile(path))
 
 
 class EntryStore:
