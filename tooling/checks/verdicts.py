@@ -111,17 +111,28 @@ def runnable(package: Package) -> bool:
     return not (has_placeholder(package.data.get("tests")) or has_placeholder(package.data.get("sigma")))
 
 
-def verdicts_digest(key: str, text: str, samples: list[Sample], logsource: dict, context: EvaluationContext) -> bytes:
-    """What a query's verdicts depend on besides the tooling (whose fingerprint keys the cache)."""
-    material = json.dumps([key, text, [[s.test_index, s.test, s.expected, s.number, s.event, s.declined]
-                                       for s in samples],
-                           logsource, asdict(context)], sort_keys=True, default=str)
+def verdicts_digest(key: str, text: str, samples: list[Sample], logsource: dict, context: EvaluationContext,
+                    shared: str | None = None) -> bytes:
+    """What a query's verdicts depend on besides the tooling (whose fingerprint keys the cache).
+    `shared`: `samples_material(samples, logsource)`, when the caller has it (it is the same for
+    every query of the package)."""
+    if shared is None:
+        shared = samples_material(samples, logsource)
+    material = json.dumps([key, text, asdict(context)], sort_keys=True, default=str) + "\0" + shared
     return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def samples_material(samples: list[Sample], logsource: dict) -> str:
+    """The samples and the logsource as one text, for `verdicts_digest`."""
+    return json.dumps([[[s.test_index, s.test, s.expected, s.number, s.event, s.declined] for s in samples],
+                       logsource], sort_keys=True, default=str)
+
+
 def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], logsource: dict,
-                   context: EvaluationContext) -> tuple[list[SampleResult], list[Diagnostic]]:
-    """One language's verdicts on every sample, and its diagnostics (positions within the query)."""
+                   context: EvaluationContext,
+                   kinds: list[str | None] | None = None) -> tuple[list[SampleResult], list[Diagnostic]]:
+    """One language's verdicts on every sample, and its diagnostics (positions within the query).
+    `kinds`: each sample's `classify`, when the caller has them (the same for every language)."""
     language = get_language(key)
     name = LANGUAGES[key].name
     results: list[SampleResult] = []
@@ -130,7 +141,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
     explained = 0
     declined: dict[str, list[tuple[bool, bool]]] = {}  # test -> (expected, agrees) of declared samples
     for position, sample in enumerate(samples):
-        kind = classify(sample.event, logsource)
+        kind = kinds[position] if kinds is not None else classify(sample.event, logsource)
         rendering = render(key, sample.event, logsource, index=position, kind=kind) if kind else None
         if rendering is None:
             why = (f"{LANGUAGES[key].platform} has no form for a {kind} event" if kind
@@ -266,10 +277,13 @@ def package_verdicts(package: Package, keys: list[str] | None = None,
     return results, diagnostics
 
 
-def unknown_kinds(package: Package, samples: list[Sample], logsource: dict) -> Iterator[Diagnostic]:
+def unknown_kinds(package: Package, samples: list[Sample], logsource: dict,
+                  kinds: list[str | None] | None = None) -> Iterator[Diagnostic]:
     """DAC513 at each sample no platform can render, because it is no known kind of event."""
-    for sample in samples:
-        if classify(sample.event, logsource) is None:
+    if kinds is None:
+        kinds = [classify(sample.event, logsource) for sample in samples]
+    for sample, kind in zip(samples, kinds):
+        if kind is None:
             kind = "match" if sample.expected else "no_match"
             line, column = package.position(("tests", sample.test_index, "samples", kind, sample.number))
             fields = ", ".join(map(str, list(sample.event)[:6]))
@@ -320,22 +334,30 @@ def verdict_results(package: Package, keys: Iterable[str] = LANGUAGES) -> QueryR
     that have no errors (their parse results must be in `package.query_results`), reusing those
     known from `package.earlier_results`. Kept per query like parse results, under
     ("verdicts:<key>", digest of what they depend on)."""
-    results: QueryResults = {}
-    if not runnable(package):
-        return results
-    samples = package_samples(package)
+    samples = package_samples(package) if runnable(package) else []
     if not samples:
-        return results
-    logsource = logsource_of(package)
+        return {}
+    return _verdict_results(package, keys, samples, logsource_of(package))
+
+
+def _verdict_results(package: Package, keys: Iterable[str], samples: list[Sample], logsource: dict,
+                     kinds: list[str | None] | None = None) -> QueryResults:
+    results: QueryResults = {}
     package_id = package.id or package.path.stem
+    shared: str | None = None
     for key, text in queries_to_parse(package, keys):
         if _has_errors(package.query_results.get((key, query_digest(text)), ())):
             continue  # a query with syntax, lint or platform errors: those come first
         context = local_in_use().context(key)
-        entry = (VERDICTS + key, verdicts_digest(key, text, samples, logsource, context))
+        if shared is None:
+            shared = samples_material(samples, logsource)
+        entry = (VERDICTS + key, verdicts_digest(key, text, samples, logsource, context, shared))
         known = package.earlier_results.get(entry)
-        results[entry] = known if known is not None else query_verdicts(
-            package_id, key, text, samples, logsource, context)[1]
+        if known is None:
+            if kinds is None:
+                kinds = [classify(sample.event, logsource) for sample in samples]
+            known = query_verdicts(package_id, key, text, samples, logsource, context, kinds)[1]
+        results[entry] = known
     return results
 
 
@@ -346,8 +368,10 @@ def check_verdicts(package: Package) -> Iterator[Diagnostic]:
     samples = package_samples(package) if runnable(package) else []
     if not samples:
         return
-    yield from unknown_kinds(package, samples, logsource_of(package))
-    found = verdict_results(package)
+    logsource = logsource_of(package)
+    kinds = [classify(sample.event, logsource) for sample in samples]
+    yield from unknown_kinds(package, samples, logsource, kinds)
+    found = _verdict_results(package, LANGUAGES, samples, logsource, kinds)
     package.query_results.update(found)
     for (entry, _), diagnostics in found.items():
         yield from place(package, entry[len(VERDICTS):], diagnostics)
