@@ -254,6 +254,8 @@ def _check_bracket_depth(text: str) -> None:
 
     Counted over the whole text (queries included), so the bound is far above any real query.
     """
+    if text.count("[") + text.count("{") <= 4 * MAX_DEPTH:
+        return  # fewer opening brackets than the bound: no need to follow them (C speed, no regex)
     depth = 0
     for match in _BRACKETS.finditer(text):
         depth += 1 if match.group() in "[{" else -1
@@ -376,7 +378,7 @@ def parse_package(path: Path, raw: bytes) -> Package:
             "DAC107", f"the file is {len(raw):,} bytes; a package may be at most {MAX_FILE_BYTES:,}"))
     text = _decode(raw)
     _check_bracket_depth(text)
-    tab = _TAB_INDENT.search(text)
+    tab = _TAB_INDENT.search(text) if "\t" in text else None  # most files have no tab at all
     if tab:
         line = text.count("\n", 0, tab.start()) + 1
         column = tab.end() - tab.start()
