@@ -161,3 +161,24 @@ def test_the_dac_command_runs_without_the_garbage_collector(monkeypatch):
         assert exit_.value.code == 0
     finally:
         gc.enable()
+
+
+def test_the_dac_command_ends_quickly_only_after_its_own_validate(monkeypatch):
+    # `run` skips Python's clean-up (os._exit) after a validate run; an earlier in-process
+    # `main(["validate", ...])` must not make a later run of another command exit that way
+    # (inside pytest, that ended the whole test session with status 0)
+    from tooling import cli
+
+    def no_quick_exit(code):
+        raise AssertionError(f"os._exit({code}) after a command that is not validate")
+
+    monkeypatch.setattr(cli.os, "_exit", no_quick_exit)
+    monkeypatch.setattr(cli, "_finished", "validate")  # as an earlier in-process main() leaves it
+    monkeypatch.setattr(cli, "main", lambda: 0)
+    try:
+        with pytest.raises(SystemExit):
+            cli.run()
+    finally:
+        import gc
+
+        gc.enable()

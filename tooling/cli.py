@@ -500,7 +500,9 @@ def run() -> None:
     objects one by one at exit takes a fifth of validating one package, and nothing else is
     left to do once its output is flushed. If flushing fails (a closed pipe), the usual exit
     reports it as it always did."""
+    global _finished
     gc.disable()
+    _finished = None  # set by this run's `main`, never left over from an earlier in-process call
     code = main()
     if _finished in QUICK_EXIT:
         try:
