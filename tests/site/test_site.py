@@ -92,7 +92,7 @@ def test_t1562_page_sections_in_order(site):
     assert "runs every sample through the Sigma detection and each of the seven queries" in html
     # the verdict matrix: a header per language and one mark per (sample, column)
     assert "Verdicts on the samples" in html and "native queries agree with every sample" in html
-    assert html.count('class="dac-verdict ') == 8 * 26  # T1562: 26 samples x (Sigma + 7 languages)
+    assert html.count('class="dac-verdict ') == 8 * 27  # T1562: 27 samples x (Sigma + 7 languages)
 
 
 def test_seven_tabs_with_highlighted_queries(site):
