@@ -60,6 +60,14 @@ CONVERSION_EXCEPTIONS: dict[str, dict[str, str]] = {
                                   "(Sigma's EventType): 'field EventType is not supported'",
     },
 }
+# (rule file, target) -> the backend defect one rule meets, where its logsource converts otherwise
+RULE_CONVERSION_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("T1562.012_linux_process_creation.yml", "splunk+splunk_windows"):
+        "pySigma's Splunk backend defers each regular expression to a `| regex` command and converts an AND "
+        "of two of them to no query at all, without an error ('0 queries'); the rule's selection and its "
+        "exclusion of configuration reloads (SIGHUP to auditd) are both anchored regular expressions, which "
+        "wildcards cannot state as precisely. Each alone converts.",
+}
 TARGETS = ("kusto+microsoft_xdr", "splunk+splunk_windows", "eql+ecs_windows", "qradar-aql-community+qradar-aql-fields",
            "secops+secops_udm", "log_scale+crowdstrike_falcon", "sumologic_cse+sumologic_cse")
 
@@ -129,6 +137,10 @@ def conversions(python, exported, tmp_path_factory) -> dict[str, dict[str, dict]
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+def _excepted(rule: str, target: str) -> bool:
+    return _slug(rule) in CONVERSION_EXCEPTIONS.get(target, {}) or (rule, target) in RULE_CONVERSION_EXCEPTIONS
+
+
 def _slug(rule_file: str) -> str:
     return rule_file.removesuffix(".yml").split("_", 1)[1]
 
@@ -137,13 +149,11 @@ def test_every_rule_is_converted_for_each_target(exported, conversions):
     assert sorted(conversions) == sorted(p.name for p in exported.glob("*.yml"))
     failures = {(rule, target): record["error"] for rule, targets in conversions.items()
                 for target, record in targets.items() if "error" in record}
-    unexpected = {key: error for key, error in failures.items() if _slug(key[0]) not in
-                  CONVERSION_EXCEPTIONS.get(key[1], {})}
+    unexpected = {key: error for key, error in failures.items() if not _excepted(*key)}
     assert not unexpected, unexpected
     converted = {(rule, target) for rule, targets in conversions.items() for target, record in targets.items()
                  if "queries" in record}
-    needless = sorted((rule, target) for rule, target in converted
-                      if _slug(rule) in CONVERSION_EXCEPTIONS.get(target, {}))
+    needless = sorted((rule, target) for rule, target in converted if _excepted(rule, target))
     if needless:
         warnings.warn(f"conversion exceptions no longer needed: {needless}", stacklevel=1)
     for rule, targets in conversions.items():
@@ -155,4 +165,5 @@ def test_each_target_converts_every_endpoint_rule(conversions):
     # except where a pipeline lacks a registry field (listed above with its reason).
     for rule, targets in conversions.items():
         if _slug(rule).endswith("process_creation"):
-            assert all("queries" in record for record in targets.values()), (rule, targets)
+            assert all("queries" in record for target, record in targets.items()
+                       if (rule, target) not in RULE_CONVERSION_EXCEPTIONS), (rule, targets)
