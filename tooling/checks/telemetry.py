@@ -80,4 +80,3 @@ def _named(schema: PlatformSchema, text: str) -> set[str]:
 def _digest(text: str, entries: list[str]) -> bytes:
     material = json.dumps([text, entries], sort_keys=True)
     return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
