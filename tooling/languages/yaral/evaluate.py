@@ -294,7 +294,7 @@ class _Rule:
 
     def _probed_rows(self, variable: str, view: dict, run: Run) -> list[Row]:
         """_rows while explain() probes: each copy knows the others, so that a flipped leaf is
-        flipped for the event as a whole (expressions._probed)."""
+        flipped for the event as a whole (leaves.probed)."""
         definers = self.definers[variable]
         checks = self.per_variable[variable]
         rows = []

@@ -34,9 +34,10 @@ from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.explanation import NO_VALUE
 from tooling.languages.yaral.analysis import tokens
 from tooling.languages.yaral.functions import AGGREGATES, FUNCTIONS
+from tooling.languages.yaral.leaves import event_value, field_path, first_field, probed, quiet
 from tooling.languages.yaral.values import (
     Index, PathTrie, Quantified, all_values, as_number, as_text, compare, compiled_regex, kind_of, literal,
-    pattern_text, step,
+    pattern_text,
 )
 
 Closure = Callable[["Row"], Any]
@@ -89,12 +90,6 @@ class Copies(list):
         super().__init__(rows)
         self.held: dict[int, bool] = {}
         self.first = True
-
-
-def field_path(token: Token, parts: list | None = None) -> tuple[str, tuple]:
-    """`$e.principal.hostname` -> ("$e", ("principal", "hostname"))."""
-    variable, _, rest = str(token).partition(".")
-    return variable, tuple(rest.split(".")) + tuple(parts or ())
 
 
 class Compiler:
@@ -373,7 +368,7 @@ class Compiler:
             probe = explanation._probe
             if probe is None:
                 return held
-            return _probed(probe, node, value_of, subject, row, held, per_event)
+            return probed(probe, node, value_of, subject, row, held, per_event)
         return leaf
 
     def value_of(self, node: Any) -> tuple[Closure, str | None]:
@@ -393,14 +388,14 @@ class Compiler:
         else:
             operands = []
         for operand in operands:
-            found = _first_field(operand)
+            found = first_field(operand)
             if found is not None:
                 variable, parts = found
-                return (lambda row: _event_value(row, variable, parts)), None
+                return (lambda row: event_value(row, variable, parts)), None
         first = operands[0] if operands else None
         if isinstance(first, Token) and first.type in ("VARIABLE", "COUNT_VARIABLE"):
             reader = self._token(first)
-            return (lambda row: _quiet(reader, row, NO_VALUE)), self._subject(first)
+            return (lambda row: quiet(reader, row, NO_VALUE)), self._subject(first)
         return (lambda row: NO_VALUE), None
 
     def _subject(self, token: Token) -> str:
@@ -457,68 +452,6 @@ class Compiler:
                 return _in_cidr_list(text, lines, token)
             return text in lines
         return run
-
-
-def _probed(probe, node: Any, value_of: Closure, subject: str | None, row: Row, held: bool,
-            per_event: bool) -> bool:
-    """A leaf's result while explain() probes: recorded, and negated when the probe flips it; an
-    events leaf on one of several copies of an event is negated for the event as a whole."""
-    result = probe.record(node, value_of(row), held, subject)
-    siblings = getattr(row, "siblings", None) if per_event else None
-    if siblings is None:
-        return result
-    if siblings.first:
-        siblings.held[id(node)] = held or siblings.held.get(id(node), False)
-        return held
-    return result if result == held else not siblings.held.get(id(node), False)
-
-
-def _quiet(closure: Closure, row: Row, otherwise: Any) -> Any:
-    try:
-        return closure(row)
-    except NotEvaluated:
-        return otherwise
-
-
-def _first_field(node: Any) -> tuple[str, tuple] | None:
-    """(event variable, path) of the first event field an operand reads, in text order."""
-    if isinstance(node, Token):
-        return field_path(node) if node.type == "FIELD" else None
-    if not isinstance(node, Tree):
-        return None
-    if node.data == "indexed_field" and node.children[0].type == "FIELD":
-        parts: list = []
-        for child in node.children[1:]:
-            if isinstance(child, Tree) and child.data == "index":
-                key = child.children[0]
-                try:
-                    parts.append(Index.of(int(str(key)) if key.type == "NUMBER" else literal(key)))
-                except NotEvaluated:
-                    return None
-            else:
-                parts.append(str(child))
-        return field_path(node.children[0], parts)
-    for child in node.children:
-        found = _first_field(child)
-        if found is not None:
-            return found
-    return None
-
-
-def _event_value(row: Row, variable: str, parts: tuple) -> Any:
-    """The event's value at a field path: every element's, as a list, for a repeated field;
-    MISSING when the event has none."""
-    value = row.events.get(variable, MISSING) if row.events else MISSING
-    if value is MISSING:
-        return NO_VALUE  # not an event's field here (a condition, an outcome over a group)
-    for index, part in enumerate(parts):
-        if isinstance(value, list) and type(part) is not Index:
-            found = all_values(value, parts[index:])
-            return found if found else MISSING
-        value = step(value, part)
-        if value is MISSING:
-            return MISSING
-    return value
 
 
 def _lookup(values: dict, name: str, node: Any):
