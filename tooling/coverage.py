@@ -23,7 +23,7 @@ from tooling.checks.verdicts import logsource_of, package_samples, runnable
 from tooling.languages import LANGUAGES
 from tooling.languages.explanation import Leaf, explain, predicate_text
 from tooling.package import Package
-from tooling.platforms import classify, render
+from tooling.platforms import render
 from tooling.platforms.local import NONE, LocalPlatforms
 
 
@@ -82,8 +82,7 @@ def package_coverage(package: Package, keys: Iterable[str] | None = None,
         for position, sample in enumerate(samples):
             if key in sample.declined:
                 continue
-            kind = classify(sample.event, logsource)
-            rendering = render(key, sample.event, logsource, index=position, kind=kind) if kind else None
+            rendering = render(key, sample.event, logsource, index=position)
             explained = explain(key, text, rendering.event, context) if rendering else None
             if explained is None or explained.matched != sample.expected:
                 continue
@@ -112,10 +111,9 @@ def package_coverage(package: Package, keys: Iterable[str] | None = None,
 def coverage(paths: list[Path], keys: list[str] | None = None) -> tuple[list[PredicateCoverage], list[BranchCoverage]]:
     """The coverage of every package under `paths`."""
     from tooling.package import LoadError, iter_package_files, load_package
-    from tooling.platforms.local import find_local_file, load_local
-    from tooling.validate import find_detections_root
+    from tooling.testing import local_additions
 
-    local = load_local(find_local_file(find_detections_root(paths)))
+    local = local_additions(paths)
     predicates: list[PredicateCoverage] = []
     branches: list[BranchCoverage] = []
     for path in iter_package_files(paths):

@@ -20,7 +20,7 @@ from tooling.checks.verdicts import SIGMA, SampleResult, package_verdicts
 from tooling.diagnostics import Diagnostic, Severity
 from tooling.languages import LANGUAGES
 from tooling.package import LoadError, iter_package_files, load_package
-from tooling.platforms.local import find_local_file, load_local
+from tooling.platforms.local import LocalPlatforms, find_local_file, load_local
 from tooling.validate import apply_suppressions, find_detections_root
 
 
@@ -47,14 +47,18 @@ class TestReport:
                            "diagnostics": json.loads(render_json(self.diagnostics, self.files))}, indent=2)
 
 
+def local_additions(paths: list[Path]) -> LocalPlatforms:
+    """The `platforms.yml` beside the detections/ folder the paths are in (NONE when there is none)."""
+    return load_local(find_local_file(find_detections_root(paths)))
+
+
 def run_tests(paths: list[Path], keys: list[str] | None = None, drift: bool = True,
               cache: "TestCache | None" = None) -> TestReport:
     """Run the samples of every package under `paths` through the languages in `keys` (default:
     all seven) and the Sigma form; with `drift`, also the events generated from the Sigma form
     (DAC514). With a `cache`, an unchanged package's results are reused."""
     files = list(iter_package_files(paths))
-    root = find_detections_root(paths)
-    local = load_local(find_local_file(root))
+    local = local_additions(paths)
     report = TestReport(len(files), diagnostics=list(local.diagnostics))
     options = json.dumps([sorted(keys or LANGUAGES), drift, local.digest])
     for path in files:
@@ -183,8 +187,7 @@ def replay(recording_events: list[dict], paths: list[Path], keys: list[str] | No
     from tooling.sigma.detection import InvalidDetection, SlowMatch
     from tooling.sigma.rules import InvalidRule, SigmaRules, UnsupportedRule, package_rules
 
-    root = find_detections_root(paths)
-    local = load_local(find_local_file(root))
+    local = local_additions(paths)
     results: list[ReplayResult] = []
     for path in iter_package_files(paths):
         try:

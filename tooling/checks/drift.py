@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from tooling.checks.queries import queries_to_parse
-from tooling.checks.verdicts import logsource_of, package_samples, place, runnable, decided
+from tooling.checks.queries import place, queries_to_parse
+from tooling.checks.verdicts import decided, logsource_of, package_samples, runnable
 from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
 from tooling.languages.evaluation import EvaluationContext

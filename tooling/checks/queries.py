@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 from tooling.checks.content import is_placeholder
 from tooling.checks.platform_names import name_diagnostics
-from tooling.diagnostics import Diagnostic
+from tooling.diagnostics import Diagnostic, Severity
 from tooling.languages import LANGUAGES, get_language
 from tooling.package import Package, QueryResults
 
@@ -58,6 +58,16 @@ def query_diagnostics(key: str, text: str) -> list[Diagnostic]:
 def check_queries(package: Package) -> Iterator[Diagnostic]:
     package.query_results = parse_queries(package)
     for (key, _), diagnostics in package.query_results.items():
-        for diagnostic in diagnostics:
-            line, column = package.text_position(("queries", key), diagnostic.line, diagnostic.column)
-            yield diagnostic.at(line=line, column=column)
+        yield from place(package, key, diagnostics)
+
+
+def place(package: Package, key: str, diagnostics: Iterable[Diagnostic]) -> Iterator[Diagnostic]:
+    """Positions within query `key` -> positions in the package file."""
+    for diagnostic in diagnostics:
+        line, column = package.text_position(("queries", key), diagnostic.line, diagnostic.column)
+        yield diagnostic.at(line=line, column=column)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    """A query with syntax, lint or platform errors: the checks that build on it wait for those."""
+    return any(d.severity == Severity.ERROR for d in diagnostics)

@@ -14,8 +14,8 @@ import json
 import re
 from typing import Iterator
 
-from tooling.checks.queries import queries_to_parse, query_digest
-from tooling.diagnostics import Diagnostic, Severity
+from tooling.checks.queries import has_errors, place, queries_to_parse, query_digest
+from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
 from tooling.package import Package
 from tooling.checks.platform_names import products_named
@@ -36,8 +36,7 @@ def check_telemetry(package: Package) -> Iterator[Diagnostic]:
         schema = platform_schema(key)
         if not schema.products:
             continue
-        parsed = package.query_results.get((key, query_digest(text)), ())
-        if any(d.severity == Severity.ERROR for d in parsed):
+        if has_errors(package.query_results.get((key, query_digest(text)), ())):
             continue  # an unknown table or a syntax error comes first
         entries = [entry for entry in entries if isinstance(entry, str)]
         entry_key = (TELEMETRY + key, _digest(text, entries))
@@ -45,9 +44,7 @@ def check_telemetry(package: Package) -> Iterator[Diagnostic]:
         if found is None:
             found = telemetry_diagnostics(key, text, entries, schema)
         package.query_results[entry_key] = found
-        for diagnostic in found:
-            line, column = package.text_position(("queries", key), diagnostic.line, diagnostic.column)
-            yield diagnostic.at(line=line, column=column)
+        yield from place(package, key, found)
 
 
 def telemetry_diagnostics(key: str, text: str, entries: list[str], schema: PlatformSchema) -> list[Diagnostic]:

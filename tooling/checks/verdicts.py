@@ -19,11 +19,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator
 
 from tooling.checks.content import has_placeholder
-from tooling.checks.queries import queries_to_parse, query_digest
-from tooling.diagnostics import Diagnostic, Severity
+from tooling.checks.queries import has_errors, place, queries_to_parse, query_digest
+from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
-from tooling.languages.evaluation import EvaluationContext
-from tooling.languages.evaluation import MISSING
+from tooling.languages.evaluation import MISSING, EvaluationContext
 from tooling.languages.explanation import explain, leaf_values
 from tooling.package import Package, QueryResults
 from tooling.platforms import classify, render
@@ -181,7 +180,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
         attacks = [] if sample.expected else [
             found.event for position, other in enumerate(samples)
             if other.expected and other.test_index == sample.test_index
-            and (found := _rendered(key, other, logsource, position)) is not None]
+            and (found := render(key, other.event, logsource, index=position)) is not None]
         explanation, line, column = decided(key, text, rendering.event, context, attacks)
         results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict,
                                     explanation))
@@ -207,11 +206,6 @@ def decided(key: str, text: str, event: dict, context: EvaluationContext,
         seen = [leaf_values(key, text, attack, context) for attack in attacks]
         explained.lead_with(lambda leaf: all(values.get(leaf.key, MISSING) != leaf.value for values in seen))
     return explained.sentence(), explained.line or 1, explained.column or 1
-
-
-def _rendered(key: str, sample: Sample, logsource: dict, position: int):
-    kind = classify(sample.event, logsource)
-    return render(key, sample.event, logsource, index=position, kind=kind) if kind else None
 
 
 def _construct(reason: str | None) -> str:
@@ -309,13 +303,6 @@ def proven_languages(results: list[SampleResult]) -> list[str]:
     return [key for key in LANGUAGES if by_language.get(key) and all(r.agrees for r in by_language[key])]
 
 
-def place(package: Package, key: str, diagnostics: list[Diagnostic]) -> Iterator[Diagnostic]:
-    """Query-relative positions -> positions in the package file."""
-    for diagnostic in diagnostics:
-        line, column = package.text_position(("queries", key), diagnostic.line, diagnostic.column)
-        yield diagnostic.at(line=line, column=column)
-
-
 def results_json(results: list[SampleResult]) -> list[dict[str, Any]]:
     return [result.as_json() for result in results]
 
@@ -323,10 +310,6 @@ def results_json(results: list[SampleResult]) -> list[dict[str, Any]]:
 # --- in `dac validate`: the same verdicts, kept per query like parse results ---------------
 
 VERDICTS = "verdicts:"  # query_results key prefix: ("verdicts:kql", digest)
-
-
-def _has_errors(diagnostics) -> bool:
-    return any(d.severity == Severity.ERROR for d in diagnostics)
 
 
 def verdict_results(package: Package, keys: Iterable[str] = LANGUAGES) -> QueryResults:
@@ -346,7 +329,7 @@ def _verdict_results(package: Package, keys: Iterable[str], samples: list[Sample
     package_id = package.id or package.path.stem
     shared: str | None = None
     for key, text in queries_to_parse(package, keys):
-        if _has_errors(package.query_results.get((key, query_digest(text)), ())):
+        if has_errors(package.query_results.get((key, query_digest(text)), ())):
             continue  # a query with syntax, lint or platform errors: those come first
         context = local_in_use().context(key)
         if shared is None:

@@ -203,23 +203,25 @@ def shown_value(value: Any) -> str:
 
 def leaf_values(key: str, text: str, event: dict, context: EvaluationContext = EMPTY_CONTEXT) -> dict[tuple, Any]:
     """The value each leaf the query evaluates reads on `event` (one evaluation, nothing flipped)."""
+    _, probe = _probed_verdict(key, text, event, context)
+    return {leaf_key: leaf.value for leaf_key, leaf in probe.leaves.items()}
+
+
+def _probed_verdict(key: str, text: str, event: dict, context: EvaluationContext,
+                    flip: frozenset = frozenset()) -> tuple[bool | None, Probe]:
+    """Whether the query returns `event` with the leaves in `flip` negated (None: not evaluated),
+    and the leaves it saw."""
     from tooling.languages import get_language
 
-    with probing() as probe:
-        get_language(key).evaluate(text, [event], context)
-    return {leaf_key: leaf.value for leaf_key, leaf in probe.leaves.items()}
+    with probing(flip) as probe:
+        evaluation = get_language(key).evaluate(text, [event], context)
+    return (0 in evaluation.matched) if evaluation.ok else None, probe
 
 
 def explain(key: str, text: str, event: dict, context: EvaluationContext = EMPTY_CONTEXT) -> Explanation | None:
     """Why the query in language `key` returns `event` or not; None when it cannot be evaluated."""
-    from tooling.languages import get_language
-
-    language = get_language(key)
-
     def verdict(flip: frozenset) -> tuple[bool | None, Probe]:
-        with probing(flip) as probe:
-            evaluation = language.evaluate(text, [event], context)
-        return (0 in evaluation.matched) if evaluation.ok else None, probe
+        return _probed_verdict(key, text, event, context, flip)
 
     matched, probe = verdict(frozenset())
     if matched is None:

@@ -28,29 +28,17 @@ def _null_atom(mode: int, negative: bool) -> bool | None:
     return negative and mode == NEGATED
 
 
-def _and(operands: list[Expr], node: Any) -> Expr:
-    """A chain `a and b and c` as one closure (Kleene: false wins, then unknown)."""
+def _connective(operands: list[Expr], node: Any, decisive: bool) -> Expr:
+    """A chain `a and b and c` (decisive False) or `a or b or c` (decisive True) as one closure
+    (Kleene: the decisive value wins, then unknown)."""
     def run(row: dict, mode: int) -> Any:
         unknown = False
         for operand in operands:
             value = truth(operand(row, mode), node)
-            if value is False:
-                return False
+            if value is decisive:
+                return decisive
             unknown = unknown or value is None
-        return None if unknown else True
-    return run
-
-
-def _or(operands: list[Expr], node: Any) -> Expr:
-    """A chain `a or b or c` as one closure (Kleene: true wins, then unknown)."""
-    def run(row: dict, mode: int) -> Any:
-        unknown = False
-        for operand in operands:
-            value = truth(operand(row, mode), node)
-            if value is True:
-                return True
-            unknown = unknown or value is None
-        return None if unknown else False
+        return None if unknown else not decisive
     return run
 
 
@@ -306,7 +294,7 @@ def compile_expr(node: Any) -> Expr:
         return compile_expr(children[0])
     if kind in ("and", "or"):
         operands = [compile_condition(operand) for operand in _chain(node, kind)]
-        return (_and if kind == "and" else _or)(operands, node)
+        return _connective(operands, node, decisive=kind == "or")
     if kind == "not":
         return _negation(node)
     if kind in ("compare", "matches", "contains", "in"):
