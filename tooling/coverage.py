@@ -87,12 +87,12 @@ def package_coverage(package: Package, keys: Iterable[str] | None = None,
             if explained is None or explained.matched != sample.expected:
                 continue
             for leaf in explained.held + explained.failed:
-                if leaf.subject is None:
+                if not leaf.scope:
                     entry(leaf)
             if explained.together:
                 continue  # two predicates away from the other verdict: it proves neither alone
             label = f"{sample.test}: {sample.label}"
-            deciding = [leaf for leaf in explained.deciding if leaf.subject is None]
+            deciding = [leaf for leaf in explained.deciding if not leaf.scope]
             for leaf in deciding:
                 (entry(leaf).matched_by if sample.expected else entry(leaf).near_missed_by).append(label)
             if sample.expected and deciding:

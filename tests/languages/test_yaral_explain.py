@@ -245,6 +245,18 @@ def test_a_count_threshold_in_the_condition_decides_with_the_count():
     assert (explained.line, explained.column) == (11, 5)
 
 
+def test_a_match_names_the_count_and_match_variable_it_needed():
+    # a count, outcome or match variable is what the rule looks for, not where it looks (as a
+    # table or time window is): a match names it among the reasons, and coverage asks proof of it
+    rule = REPEATED.replace("#e > 2 or $stops > 5", "#e > 0 and $stops < 5")
+    explained = explain("yaral", rule, udm("sc stop WinDefend"))
+    assert explained.matched is True
+    assert explained.sentence().endswith(
+        "`$e.principal.hostname = $host` (line 5) on the match variable $host's value 'ws01.contoso.local' "
+        "and `#e > 0` (line 11) on the count 1 held")
+    assert [(leaf.line, leaf.scope) for leaf in explained.deciding] == [(3, False), (4, False), (5, False), (11, False)]
+
+
 def test_a_rule_that_cannot_be_evaluated_has_no_explanation():
     rule = 'rule x {\n  events:\n    $e.metadata.event_type in %undeclared_list\n  condition:\n    $e\n}'
     assert explain("yaral", rule, udm("x")) is None

@@ -42,10 +42,12 @@ class Leaf:
     end: int | None
     value: Any
     held: bool
-    # what the value is, when not the predicate's field: "the event's table", "the event's time".
-    # Such a leaf selects where and when to look rather than what to find: explanations of a
-    # match put it last, and coverage (tooling/coverage.py) does not ask samples to prove it.
+    # what the value is, when not the predicate's field: "the event's table", "the count"
     subject: str | None = None
+    # the leaf selects where and when to look (a table, source, category, time window) rather
+    # than what to find: explanations of a match put it last, and coverage (tooling/coverage.py)
+    # does not ask samples to prove it
+    scope: bool = False
 
     @property
     def key(self) -> tuple:
@@ -59,8 +61,9 @@ class Probe:
     flip: frozenset = frozenset()
     leaves: dict = field(default_factory=dict)  # key -> Leaf, in first-seen order
 
-    def record(self, node: Any, value: Any, held: bool, subject: str | None = None) -> bool:
-        leaf = Leaf(*_span(node), value, held, subject)
+    def record(self, node: Any, value: Any, held: bool, subject: str | None = None,
+               scope: bool | None = None) -> bool:
+        leaf = Leaf(*_span(node), value, held, subject, subject is not None if scope is None else scope)
         seen = self.leaves.get(leaf.key)
         # a leaf evaluated more than once (several rows, "any element") counts as held if it
         # ever held, with the value it held on
@@ -72,15 +75,17 @@ class Probe:
 _probe: Probe | None = None
 
 
-def predicate(node: Any, value: Any, held: bool, subject: str | None = None) -> bool:
+def predicate(node: Any, value: Any, held: bool, subject: str | None = None, scope: bool | None = None) -> bool:
     """A leaf predicate's result, as the evaluator must use it. `node`: the leaf (a Lark Tree
     with meta, a Token, or anything with line/column and, ideally, start_pos/end_pos); `value`:
     the event's value it tested (MISSING when absent, NO_VALUE when it reads no one field);
-    `subject`: what that value is, when the predicate's text does not say (e.g. "the event's table")."""
+    `subject`: what that value is, when the predicate's text does not say (e.g. "the event's table");
+    `scope`: whether the leaf selects where or when to look rather than what to find (by default,
+    a leaf with a subject does: the table, source or time its value is)."""
     probe = _probe
     if probe is None:
         return held
-    return probe.record(node, value, held, subject)
+    return probe.record(node, value, held, subject, scope)
 
 
 def traced(node: Any, test: Callable[..., Any], value_of: Callable[..., Any],
@@ -145,7 +150,7 @@ class Explanation:
 
     def sentence(self) -> str:
         if self.matched:
-            leaves = self.deciding or [leaf for leaf in self.held if leaf.subject is None]
+            leaves = self.deciding or [leaf for leaf in self.held if not leaf.scope]
             if not leaves:  # at most its table or time window was tested
                 return "it returns the event, though no predicate of the query tested it"
             shown = leaves[:MAX_SHOWN]
@@ -257,8 +262,8 @@ def explain(key: str, text: str, event: dict, context: EvaluationContext = EMPTY
     if matched:
         # what selects the event's source (its table) decides too, but says nothing about why
         # this event matched rather than its neighbours: the predicates on its values do
-        deciding = [leaf for leaf in deciding if leaf.subject is None]
-        leaves.sort(key=lambda leaf: leaf.subject is not None)
+        deciding = [leaf for leaf in deciding if not leaf.scope]
+        leaves.sort(key=lambda leaf: leaf.scope)
     return Explanation(matched, deciding, [leaf for leaf in leaves if leaf.held],
                        [leaf for leaf in leaves if not leaf.held], text, together)
 

@@ -323,7 +323,7 @@ class _Rule:
             node, (value_of, _) = self.bindings[variable, key]
             shown = value_of(row)
             subject = f"the match variable {key}'s " + ("field" if shown is MISSING else "value")
-            kept = explanation.predicate(node, shown, not is_zero(value), subject) and kept
+            kept = explanation.predicate(node, shown, not is_zero(value), subject, scope=False) and kept
         return kept
 
     def run(self, views: list[dict], deadline: Deadline, run: Run) -> set[int]:

@@ -24,7 +24,8 @@ def probed(probe, node: Any, value_of: Closure, subject: str | None, row: Any, h
             per_event: bool) -> bool:
     """A leaf's result while explain() probes: recorded, and negated when the probe flips it; an
     events leaf on one of several copies of an event is negated for the event as a whole."""
-    result = probe.record(node, value_of(row), held, subject)
+    # a YARA-L subject names a count, outcome or placeholder: what to find, never a scope
+    result = probe.record(node, value_of(row), held, subject, scope=False)
     siblings = getattr(row, "siblings", None) if per_event else None
     if siblings is None:
         return result
