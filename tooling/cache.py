@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,3 +254,52 @@ def _json_native(value: Any, depth: int = 0) -> None:
             _json_native(item, depth + 1)
     elif value is not None and type(value) not in (str, int, float, bool):
         raise TypeError(f"{type(value).__name__} is not plain JSON data")
+
+
+class SafeCache:
+    """The validation cache, where any failure of the cache (a damaged entry, an unreadable cache
+    folder) is a miss and one warning on stderr, never an internal error: the cache only saves
+    time, so the run checks the file afresh and its result stands."""
+
+    def __init__(self, cache) -> None:
+        self._cache = cache
+        self._warned = False
+
+    @classmethod
+    def open(cls) -> "SafeCache | None":
+        try:
+            return cls(ValidationCache())
+        except Exception as exc:  # noqa: BLE001 - see the class docstring
+            print(f"dac validate: validation cache unavailable ({type(exc).__name__}: {exc}); "
+                  f"checking every file afresh", file=sys.stderr)
+            return None
+
+    def _failed(self, path: Path, exc: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            print(f"dac validate: ignored the cache entry for {path} ({type(exc).__name__}: {reason}); "
+                  f"checked afresh", file=sys.stderr)
+
+    def get(self, path: Path):
+        try:
+            return self._cache.get(path)
+        except Exception as exc:  # noqa: BLE001
+            self._failed(path, exc)
+            return None
+
+    def earlier_queries(self, path: Path):
+        try:
+            return self._cache.earlier_queries(path)
+        except Exception as exc:  # noqa: BLE001
+            self._failed(path, exc)
+            return {}
+
+    def put(self, path: Path, result) -> None:
+        try:
+            self._cache.put(path, result)
+        except Exception as exc:  # noqa: BLE001
+            self._failed(path, exc)
+
+    def __getattr__(self, name: str):
+        return getattr(self._cache, name)

@@ -166,58 +166,8 @@ def _package_paths(args, command: str) -> list[Path] | None:
     return paths
 
 
-class _SafeCache:
-    """The validation cache, where any failure of the cache (a damaged entry, an unreadable cache
-    folder) is a miss and one warning on stderr, never an internal error: the cache only saves
-    time, so the run checks the file afresh and its result stands."""
-
-    def __init__(self, cache) -> None:
-        self._cache = cache
-        self._warned = False
-
-    @classmethod
-    def open(cls) -> "_SafeCache | None":
-        try:
-            from tooling.cache import ValidationCache
-
-            return cls(ValidationCache())
-        except Exception as exc:  # noqa: BLE001 - see the class docstring
-            print(f"dac validate: validation cache unavailable ({type(exc).__name__}: {exc}); "
-                  f"checking every file afresh", file=sys.stderr)
-            return None
-
-    def _failed(self, path: Path, exc: Exception) -> None:
-        if not self._warned:
-            self._warned = True
-            reason = str(exc).splitlines()[0] if str(exc) else ""
-            print(f"dac validate: ignored the cache entry for {path} ({type(exc).__name__}: {reason}); "
-                  f"checked afresh", file=sys.stderr)
-
-    def get(self, path: Path):
-        try:
-            return self._cache.get(path)
-        except Exception as exc:  # noqa: BLE001
-            self._failed(path, exc)
-            return None
-
-    def earlier_queries(self, path: Path):
-        try:
-            return self._cache.earlier_queries(path)
-        except Exception as exc:  # noqa: BLE001
-            self._failed(path, exc)
-            return {}
-
-    def put(self, path: Path, result) -> None:
-        try:
-            self._cache.put(path, result)
-        except Exception as exc:  # noqa: BLE001
-            self._failed(path, exc)
-
-    def __getattr__(self, name: str):
-        return getattr(self._cache, name)
-
-
 def cmd_validate(args) -> int:
+    from tooling.cache import SafeCache
     from tooling.diagnostics.render import RENDERERS
     from tooling.validate import validate
 
@@ -229,7 +179,7 @@ def cmd_validate(args) -> int:
         why = "it is a folder" if args.output.is_dir() else "no such folder"
         print(f"dac validate: cannot write {args.output}: {why}", file=sys.stderr)
         return EXIT_USAGE
-    report = validate(paths, jobs=args.jobs, cache=None if args.no_cache else _SafeCache.open())
+    report = validate(paths, jobs=args.jobs, cache=None if args.no_cache else SafeCache.open())
     output = RENDERERS[args.format](report.diagnostics, report.files)
     if not _write_report(args, "validate", output):
         return EXIT_USAGE
