@@ -143,7 +143,7 @@ def test_declared_macros_reach_the_evaluation_context(tmp_path):
 
 @pytest.mark.parametrize("sample, kind", [
     ({"EventID": 1, "Image": "C:\\Windows\\System32\\sc.exe", "CommandLine": "sc stop x"}, "windows_process_creation"),
-    ({"EventID": 4688, "CommandLine": "sc stop x"}, "windows_process_creation"),
+    ({"EventID": 4688, "CommandLine": "sc stop x"}, "windows_security_process_creation"),
     ({"EventID": 1, "Image": "/usr/bin/bash", "CommandLine": "bash -c x"}, "linux_process_creation"),
     ({"EventID": 13, "TargetObject": "HKLM\\x", "Details": "DWORD (0x00000001)"}, "windows_registry"),
     ({"EventID": 15, "Provider_Name": "SecurityCenter", "Data": "x"}, "windows_event"),
@@ -170,6 +170,43 @@ def test_kql_renders_a_registry_value_set_as_defender_does():
     assert event["RegistryKey"] == "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows Defender"
     assert (event["RegistryValueName"], event["RegistryValueData"]) == ("DisableAntiSpyware", "1")
     assert event["InitiatingProcessFileName"] == "reg.exe" and event["InitiatingProcessAccountName"] == "admin"
+
+
+SECURITY_4688 = {"EventID": 4688, "Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                 "CommandLine": "powershell.exe -version 2 -command Invoke-Mimikatz",
+                 "ParentImage": "C:\\Windows\\System32\\cmd.exe", "User": "CONTOSO\\alice"}
+
+
+def test_spl_renders_a_security_4688_as_the_windows_add_on_keeps_the_classic_event():
+    rendering = render("spl", SECURITY_4688)
+    event = rendering.event
+    assert rendering.kind == "windows_security_process_creation"
+    assert (event["source"], event["sourcetype"], event["EventCode"]) == ("WinEventLog:Security", "WinEventLog", "4688")
+    assert event["New_Process_Name"] == SECURITY_4688["Image"] and event["process_name"] == "powershell.exe"
+    assert event["Process_Command_Line"] == SECURITY_4688["CommandLine"]
+    assert event["Creator_Process_Name"] == "C:\\Windows\\System32\\cmd.exe"
+    assert event["Account_Name"] == ["alice", "-"]  # the Creator Subject's and the Target Subject's lines
+    assert "CommandLine" not in event and "Image" not in event  # Sysmon's names are not the Security log's
+    assert "\tProcess Command Line:\tpowershell.exe -version 2" in event["_raw"]
+
+
+def test_a_platform_without_its_own_4688_form_renders_it_as_a_process_creation():
+    event = render("kql", SECURITY_4688).event
+    assert event["$table"] == "DeviceProcessEvents" and event["ProcessCommandLine"] == SECURITY_4688["CommandLine"]
+    assert render("kql", SECURITY_4688).kind == "windows_security_process_creation"
+
+
+def test_eql_splits_a_powershell_400_details_as_the_windows_integration_does():
+    details = "\tNewEngineState=Available\r\n\tPreviousEngineState=None\r\n\tHostName=ConsoleHost\r\n" \
+              "\tHostVersion=2.0\r\n\tEngineVersion=2.0\r\n\tPipelineId=\r\n"
+    event = render("eql", {"EventID": 400, "Provider_Name": "PowerShell", "Channel": "Windows PowerShell",
+                           "Data": details}).event
+    assert event["event"]["dataset"] == "windows.powershell"
+    assert event["powershell"]["engine"] == {"version": "2.0", "new_state": "Available", "previous_state": "None"}
+    assert event["powershell"]["process"]["executable_version"] == "2.0" and event["process"]["title"] == "ConsoleHost"
+    assert "pipeline_id" not in event["powershell"]  # an empty detail is dropped, as the pipeline does
+    other = render("eql", {"EventID": 15, "Provider_Name": "SecurityCenter", "Data": "EngineVersion=2.0"}).event
+    assert "powershell" not in other
 
 
 def test_a_registry_key_event_keeps_the_whole_path_as_the_key():
@@ -208,6 +245,20 @@ def test_a_drift_suppressed_with_a_reason_is_not_reported(tmp_path, scripted_kql
     target.write_text(target.read_text() + "suppressions:\n  - code: DAC514\n    reason: the platform compares "
                       "case-sensitively and the team accepts it\n", encoding="utf-8")
     assert not [d for d in run_tests([target], ["kql"]).diagnostics if d.code in ("DAC514", "DAC116")]
+
+
+def test_events_built_on_a_test_its_platform_cannot_see_are_not_drift(tmp_path, scripted_kql):
+    # the same case-sensitive query as above, on a package whose only test declares that KQL's
+    # platform cannot see its events: every generated event is built on that test's sample
+    target = _package(tmp_path, 'where ProcessCommandLine has "stop"')
+    declared = ("        - {EventID: 1, Image: 'C:\\Windows\\System32\\sc.exe', CommandLine: sc query WinDefend}\n"
+                "    not_covered_by:\n      - language: kql\n        reason: the lab's Sentinel does not collect it\n")
+    text = target.read_text(encoding="utf-8")
+    assert declared.splitlines()[0] + "\n" in text
+    target.write_text(text.replace(declared.splitlines()[0] + "\n", declared, 1), encoding="utf-8")
+    report = run_tests([target], ["kql"])
+    assert not [d for d in report.diagnostics if d.code == "DAC514"]
+    assert {r.verdict for r in report.results if r.language == "kql"} == {None}  # declared, not counted
 
 
 def test_a_second_dac_test_reuses_an_unchanged_package_and_rechecks_a_changed_one(tmp_path):

@@ -177,7 +177,8 @@ def _platform_list() -> str:
     lines = [f"{'key':10s} {'platform':36s} {'tables':>6s}  kinds rendered"]
     for key, info in LANGUAGES.items():
         tables = len(platform_schema(key).tables) if has_platform_data(key, "schema.json") else 0
-        rendered = [k["kind"] for k in kinds() if k["kind"] in render_table(key).get("kinds", {})]
+        own = render_table(key).get("kinds", {})
+        rendered = [k["kind"] for k in kinds() if k["kind"] in own or own.get(k.get("falls_back_to"))]
         lines.append(f"{key:10s} {info.platform:36s} {tables:6d}  {len(rendered)}/{len(kinds())}")
     return "\n".join(lines)
 

@@ -25,8 +25,9 @@ Data files (each names its sources and a date):
            "ignore": ["EventID"],                     # sample fields the kind itself stands for
            "raw": [{"to": "_raw", "format": "sysmon_xml"}]}}}    # the whole event as text
 
-  A kind a platform does not list has no rendering there (`render` returns None); a sample field
-  a kind does not map is dropped and listed in `unmapped`.
+  A kind a platform does not list has no rendering there (`render` returns None), unless
+  kinds.json names a kind it `falls_back_to` that the platform lists; a sample field a kind does
+  not map is dropped and listed in `unmapped`.
 - `<key>/schema.json`: tables (or indexes, event types) with their fields and types, the
   enumerations queries compare against, and cross-platform aliases (see `PlatformSchema`):
 
@@ -122,6 +123,13 @@ def kinds() -> list[dict]:
 
 
 @lru_cache(maxsize=1)
+def fallbacks() -> dict[str, str]:
+    """kind -> the more general kind a platform without its own rendering of it renders it as
+    (a Security 4688 is a process creation wherever the platform does not keep it apart)."""
+    return {entry["kind"]: entry["falls_back_to"] for entry in kinds() if "falls_back_to" in entry}
+
+
+@lru_cache(maxsize=1)
 def case_varies() -> frozenset[str]:
     """The sample fields whose letter case varies in real events (see kinds.json)."""
     return frozenset(_read(HERE / "kinds.json").get("case_varies", {}).get("fields", ()))
@@ -213,6 +221,8 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
     kind = kind or classify(sample, logsource)
     table = render_table(key)
     spec = table.get("kinds", {}).get(kind) if kind else None
+    if spec is None and kind in fallbacks():  # a platform that stores the specific kind as the general one
+        spec = table.get("kinds", {}).get(fallbacks()[kind])
     if spec is None:
         return None
     nested = bool(table.get("nested"))

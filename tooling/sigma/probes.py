@@ -43,6 +43,8 @@ _COMPARE = {"gt": 1, "gte": 0, "lt": -1, "lte": 0}  # the number chosen: the bou
 class Probe:
     event: dict
     note: str  # how it was made, for messages
+    # the sample event it was built on (one of `bases`), or None; drift reads that sample's test
+    base: dict | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -266,7 +268,7 @@ def _base_for(fields: dict[str, _Field], bases: list[dict]) -> dict:
                     == str(need.exact).lower())
         shared = sum(1 for name in fields if name in base)
         return (satisfied, exact, shared)
-    return dict(max(bases, key=score)) if bases else {}
+    return max(bases, key=score) if bases else {}  # the sample itself (never changed): drift finds its test
 
 
 def _satisfies(need: _Field, value: Any) -> bool:
@@ -317,11 +319,11 @@ def probe_events(detection: dict, bases: list[dict] | None = None,
     probes: list[Probe] = []
     seen: set[str] = set()
 
-    def add(event: dict, note: str) -> None:
+    def add(event: dict, note: str, base: dict | None) -> None:
         key = repr(sorted(event.items(), key=lambda item: item[0]))
         if key not in seen and len(probes) < MAX_PROBES:
             seen.add(key)
-            probes.append(Probe(event, note))
+            probes.append(Probe(event, note, base or None))
 
     for branch in _branches(tree):
         try:
@@ -340,9 +342,9 @@ def probe_events(detection: dict, bases: list[dict] | None = None,
                 continue
             base = _base_for(fields, bases or [])
             label = " and ".join(branch) or "the condition"
-            add(_build(fields, base), f"through {label}")
+            add(_build(fields, base), f"through {label}", base)
             for variant in _variants(fields, base, label, case_fields):
-                add(*variant)
+                add(*variant, base)
     return probes
 
 

@@ -273,6 +273,20 @@ def outcome(value: Any, sample: Mapping | None = None) -> Any:
     return "unknown"
 
 
+# The Windows integration's powershell data stream splits the classic log's details (the last
+# <Data>: "\tKey=Value" lines) into powershell.* fields, dropping empty values.
+_POWERSHELL_DETAIL = re.compile(r"^\s*(?P<key>\w+)=(?P<value>.*?)\s*$", re.M)
+
+
+def powershell_detail(key: str) -> Callable[[Any, Mapping | None], Any]:
+    def transform(value: Any, sample: Mapping | None = None) -> Any:
+        if (sample or {}).get("Provider_Name") != "PowerShell" or not isinstance(value, str):
+            return None
+        found = {m.group("key"): m.group("value") for m in _POWERSHELL_DETAIL.finditer(value)}
+        return found.get(key) or None
+    return transform
+
+
 TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
     "argv": argv, "argv_posix": argv_posix, "argv_windows": argv_windows, "argv_count": argv_count,
     "defend_registry_path": defend_registry_path, "defend_registry_hive": defend_registry_hive,
@@ -284,5 +298,9 @@ TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
     "asa_command_line_arguments": asa_command_line_arguments, "asa_command_user": asa_command_user,
     "asa_command_source": asa_command_source, "asa_category": asa_category, "asa_type": asa_type,
     "asa_action": asa_action, "auditd_action": auditd_action, "outcome": outcome,
+    **{f"powershell_{name}": powershell_detail(key) for name, key in (
+        ("engine_version", "EngineVersion"), ("host_version", "HostVersion"), ("new_engine_state", "NewEngineState"),
+        ("previous_engine_state", "PreviousEngineState"), ("runspace_id", "RunspaceId"),
+        ("host_name", "HostName"), ("host_id", "HostId"))},
 }
 FORMATS: dict[str, Callable[[dict], str]] = {}

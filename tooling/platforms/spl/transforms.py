@@ -94,12 +94,32 @@ def xml_event_source(value, sample=None):
     return f"XmlWinEventLog:{value}" if value else None
 
 
+def hex_id(value: Any, sample: Mapping | None = None) -> Any:
+    """A process id as the Security log writes it (0x1a2c)."""
+    try:
+        return hex(int(str(value), 0))
+    except ValueError:
+        return str(value)
+
+
+def creator_and_target(part: str) -> Any:
+    """A 4688's Account_Name / Account_Domain: the add-on extracts both the Creator Subject's and
+    the Target Subject's line (the latter '-' when the process runs as its creator), so the field
+    is multivalued."""
+    pick = shared.user_name if part == "name" else shared.user_domain
+
+    def transform(value: Any, sample: Mapping | None = None) -> Any:
+        return [pick(value, sample) or "-", "-"]
+    return transform
+
+
 TRANSFORMS = {
     "xml_event_source": xml_event_source,
     "registry_event_type": registry_event_type, "registry_action": registry_action,
     "json_items_name": json_items_name, "json_items_value": json_items_value,
     "syslog_sourcetype": syslog_sourcetype, "asa_message_id": asa_message_id,
-    "ios_mnemonic": ios_mnemonic, "ios_facility": ios_facility,
+    "ios_mnemonic": ios_mnemonic, "ios_facility": ios_facility, "hex_id": hex_id,
+    "creator_and_target_name": creator_and_target("name"), "creator_and_target_domain": creator_and_target("domain"),
 }
 
 # --- raw-text formats ---------------------------------------------------------------------------
@@ -198,8 +218,38 @@ def cisco_syslog(sample: dict) -> str:
     return f"Jan  1 12:00:00 netdev01 : {sample.get('message', '')}"
 
 
+def security_4688_message(sample: dict) -> str:
+    """The message Windows renders for a Security 4688 (Windows 10 and later, command-line
+    auditing on): the add-on extracts each 'Name: value' line as Name_With_Underscores."""
+    user = str(sample.get("User", ""))
+    domain, _, name = user.rpartition("\\")
+    return "\n".join([
+        "A new process has been created.", "", "Creator Subject:",
+        "\tSecurity ID:\t\tS-1-5-21-1004336348-1177238915-682003330-1104",
+        f"\tAccount Name:\t\t{name or '-'}", f"\tAccount Domain:\t\t{domain or '-'}", "\tLogon ID:\t\t0x4A3F2",
+        "", "Target Subject:", "\tSecurity ID:\t\tS-1-0-0", "\tAccount Name:\t\t-", "\tAccount Domain:\t\t-",
+        "\tLogon ID:\t\t0x0", "", "Process Information:",
+        f"\tNew Process ID:\t\t{hex_id(sample.get('ProcessId', 6700))}",
+        f"\tNew Process Name:\t{shared.text(sample.get('Image', ''))}",
+        "\tToken Elevation Type:\t%%1938", "\tMandatory Label:\t\tMandatory Label\\Medium Mandatory Level",
+        f"\tCreator Process ID:\t{hex_id(sample.get('ParentProcessId', 4420))}",
+        f"\tCreator Process Name:\t{shared.text(sample.get('ParentImage', ''))}",
+        f"\tProcess Command Line:\t{shared.text(sample.get('CommandLine', ''))}"])
+
+
+def security_4688_text(sample: dict) -> str:
+    """A Security 4688 as the add-on keeps a classic (renderXml=false) event: header lines, then
+    the message."""
+    return "\n".join([
+        "01/01/2026 12:00:00 PM", "LogName=Security", "EventCode=4688", "EventType=0", f"ComputerName={COMPUTER}",
+        "SourceName=Microsoft Windows security auditing.", "Type=Information", "RecordNumber=104221",
+        "Keywords=Audit Success", "TaskCategory=Process Creation", "OpCode=Info",
+        f"Message={security_4688_message(sample)}"])
+
+
 FORMATS = {
     "sysmon_xml": sysmon_xml, "windows_event_xml": windows_event_xml, "linux_sysmon_xml": linux_sysmon_xml,
     "auditd_line": auditd_line, "cloudtrail_json": cloudtrail_json, "gcp_pubsub_json": gcp_pubsub_json,
     "o365_json": o365_json, "fortigate_kv": fortigate_kv, "cisco_syslog": cisco_syslog,
+    "security_4688_text": security_4688_text, "security_4688_message": security_4688_message,
 }
