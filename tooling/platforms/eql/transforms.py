@@ -273,7 +273,28 @@ def outcome(value: Any, sample: Mapping | None = None) -> Any:
     return "unknown"
 
 
+# The panw integration's config pipeline (packages/panw/data_stream/panos/elasticsearch/ingest_pipeline/
+# config.yml): event.action is cmd-<command> for the documented commands, event.outcome success /
+# failure / unknown from the result, and message keeps the CSV from the host field on.
+_PANOS_COMMANDS = ("add", "clone", "commit", "delete", "edit", "move", "rename", "set")
+
+
+def panos_action(value: Any, sample: Mapping | None = None) -> Any:
+    return f"cmd-{value}" if value in _PANOS_COMMANDS else None
+
+
+def panos_outcome(value: Any, sample: Mapping | None = None) -> Any:
+    return {"Succeeded": "success", "Failed": "failure"}.get(str(value), "unknown")
+
+
+def panos_message(sample: dict) -> str:
+    """message as the panw pipeline leaves it: the CONFIG line from the host field on (the header
+    fields up to the generated time become @timestamp, observer.serial_number, panw.panos.type ...)."""
+    return shared.panos_config_csv(sample).split(",", 7)[7]
+
+
 TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
+    "panos_action": panos_action, "panos_outcome": panos_outcome,
     "argv": argv, "argv_posix": argv_posix, "argv_windows": argv_windows, "argv_count": argv_count,
     "defend_registry_path": defend_registry_path, "defend_registry_hive": defend_registry_hive,
     "defend_registry_key": defend_registry_key, "data_strings": data_strings, "data_type": data_type,
@@ -285,4 +306,4 @@ TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
     "asa_command_source": asa_command_source, "asa_category": asa_category, "asa_type": asa_type,
     "asa_action": asa_action, "auditd_action": auditd_action, "outcome": outcome,
 }
-FORMATS: dict[str, Callable[[dict], str]] = {}
+FORMATS: dict[str, Callable[[dict], str]] = {"panos_message": panos_message}
