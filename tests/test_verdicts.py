@@ -153,6 +153,7 @@ def test_declared_macros_reach_the_evaluation_context(tmp_path):
     ({"methodName": "v1.compute.firewalls.insert"}, "gcp_audit"),
     ({"Operation": "Set-AdminAuditLogConfig", "Workload": "Exchange"}, "m365_audit"),
     ({"logid": "0100044547", "action": "Edit"}, "fortigate_event"),
+    ({"type": "CONFIG", "cmd": "delete", "path": " vsys  vsys1 rulebase security rules  x"}, "panos_config"),
     ({"message": "%ASA-5-111008: User 'x' executed the 'no access-list' command."}, "network_syslog"),
     ({"Foo": "bar"}, None),
 ])
@@ -359,3 +360,51 @@ def test_a_windows_events_channel_reaches_each_platform_where_it_has_one():
                                                                            "Windows PowerShell")
     assert rendered("sumo")["_sourceName"] == "Windows PowerShell"
     assert '"Channel":"Windows PowerShell"' in rendered("sumo")["_raw"]
+
+
+def test_a_panos_config_log_renders_as_each_platform_stores_it():
+    # a PAN-OS CONFIG log with the change details (custom log format): CEF in Sentinel, the panw
+    # integration's fields in Elastic, pan:config in Splunk, the CSV line where the query parses it
+    sample = {"type": "CONFIG", "cmd": "set", "admin": "labadmin", "client": "CLI", "result": "Succeeded",
+              "path": " vsys  vsys1 rulebase security rules  T1562_LAB",
+              "before_change_detail": "T1562_LAB { action deny; }",
+              "after_change_detail": "T1562_LAB { action allow; }"}
+    logsource = {"product": "paloalto", "service": "config"}
+
+    def rendered(key):
+        found = render(key, sample, logsource, kind=classify(sample, logsource))
+        assert found.kind == "panos_config" and found.unmapped == ()
+        return found.event
+
+    kql = rendered("kql")
+    assert (kql["$table"], kql["DeviceVendor"], kql["Activity"], kql["DeviceEventClassID"]) == (
+        "CommonSecurityLog", "Palo Alto Networks", "CONFIG", "Succeeded")
+    assert (kql["DeviceAction"], kql["DestinationUserName"], kql["Message"]) == ("set", "labadmin", sample["path"])
+    assert (kql["DeviceCustomString1"], kql["DeviceCustomString2"]) == (sample["before_change_detail"],
+                                                                      sample["after_change_detail"])
+    assert kql["DeviceCustomString2Label"] == "After Change Detail"
+    eql = rendered("eql")
+    assert eql["event"]["dataset"] == "panw.panos" and eql["event"]["action"] == "cmd-set"
+    assert eql["event"]["outcome"] == "success" and eql["event"]["category"] == ["configuration"]
+    assert eql["panw"]["panos"]["after_change_detail"] == sample["after_change_detail"]
+    assert eql["message"].startswith("10.0.0.5,vsys1,set,labadmin,CLI,Succeeded, vsys  vsys1 rulebase")
+    spl = rendered("spl")
+    assert spl["sourcetype"] == "pan:config" and (spl["cmd"], spl["command"]) == ("set", "set")
+    assert spl["path"] == spl["configuration_path"] == sample["path"]
+    # the custom format: path, then the change details (quoted), then the sequence number
+    line = ("CONFIG,0,2561,2026/01/01 12:00:00,10.0.0.5,vsys1,set,labadmin,CLI,Succeeded, vsys  vsys1 rulebase "
+            'security rules  T1562_LAB,"T1562_LAB { action deny; }","T1562_LAB { action allow; }",7286123782408765488,')
+    for key, field in (("spl", "_raw"), ("aql", "payload"), ("sumo", "_raw"), ("logscale", "@rawstring")):
+        assert line in rendered(key)[field]
+    assert rendered("aql")["devicetype"] == 206 and rendered("aql")["username"] == "labadmin"
+    udm = rendered("yaral")
+    assert udm["metadata"]["log_type"] == "PAN_FIREWALL" and udm["principal"]["user"]["userid"] == "labadmin"
+    assert udm["additional"]["fields"]["cmd"] == "set"
+
+
+def test_a_panos_delete_has_no_change_detail_columns_it_did_not_send():
+    sample = {"type": "CONFIG", "cmd": "delete", "admin": "labadmin", "path": " vsys  vsys1 rulebase security rules  x"}
+    kql = render("kql", sample, kind="panos_config").event
+    assert "DeviceCustomString2" not in kql and "DeviceCustomString2Label" not in kql
+    assert ",delete,labadmin,Web,Succeeded, vsys  vsys1 rulebase security rules  x,,,7286" in render(
+        "sumo", sample, kind="panos_config").event["_raw"]

@@ -258,9 +258,54 @@ def windows_event_xml(sample: dict) -> str:
             f"{windows_data_xml(sample)}</Event>")
 
 
+# --- PAN-OS CONFIG logs ------------------------------------------------------------------------
+# PAN-OS writes a CONFIG log's before- and after-change detail only in a custom log format (Palo
+# Alto's config log field descriptions: "This field is in custom logs only; it is not in the default
+# format"). Elastic's panw integration, Sumo Logic's Palo Alto source and the queries' parsers
+# expect the documented field order with the details right after the configuration path, so the
+# line is rendered in that custom format (the one Elastic's panw documentation recommends):
+# 1,$receive_time,$serial,$type,$subtype,2561,$time_generated,$host,$vsys,$cmd,$admin,$client,
+# $result,$path,$before-change-detail,$after-change-detail,$seqno,$actionflags,$dg_hier_level_1..4,
+# $vsys_name,$device_name,$dg_id,$comment,0,$high_res_timestamp
+PANOS_SERIAL = "013201001234"
+PANOS_DEVICE = "pa01"
+
+
+def _panos_csv(value: Any, quote_always: bool = False) -> str:
+    """A CSV field as PAN-OS writes it: quoted (inner quotes doubled) when it holds a comma or a
+    quote; the change details are quoted whenever they are not empty (Elastic's panw samples)."""
+    value = "" if value is None else str(text(value))
+    if value and (quote_always or "," in value or '"' in value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def panos_config_csv(sample: Mapping) -> str:
+    """A PAN-OS CONFIG log line in the custom format above, from a sample with PAN-OS's own field
+    names (cmd, admin, client, result, path, before_change_detail, after_change_detail, host, vsys)."""
+    when = "2026/01/01 12:00:00"
+    fields = [
+        "1", when, PANOS_SERIAL, sample.get("type", "CONFIG"), sample.get("subtype", "0"), "2561", when,
+        sample.get("host", "10.0.0.5"), sample.get("vsys", "vsys1"), sample.get("cmd", ""),
+        sample.get("admin", ""), sample.get("client", "Web"), sample.get("result", "Succeeded"),
+        sample.get("path", ""),
+    ]
+    line = [_panos_csv(value) for value in fields]
+    line += [_panos_csv(sample.get("before_change_detail"), True), _panos_csv(sample.get("after_change_detail"), True)]
+    line += ["7286123782408765488", "0x0", "0", "0", "0", "0", "", PANOS_DEVICE, "0", "", "0",
+             "2026-01-01T12:00:00.000+00:00"]
+    return ",".join(line)
+
+
+def panos_config_syslog(sample: dict) -> str:
+    """The CONFIG log as a BSD syslog message from the firewall (what a syslog collector receives)."""
+    return f"<14>Jan  1 12:00:00 {PANOS_DEVICE} {panos_config_csv(sample)}"
+
+
 FORMATS: dict[str, Callable[[dict], str]] = {
     "sysmon_xml": sysmon_xml, "json": json_text, "key_values": key_values, "message": message,
     "windows_message": windows_message, "windows_event_xml": windows_event_xml,
+    "panos_config_csv": panos_config_csv, "panos_config_syslog": panos_config_syslog,
 }
 
 

@@ -287,7 +287,28 @@ def powershell_detail(key: str) -> Callable[[Any, Mapping | None], Any]:
     return transform
 
 
+# The panw integration's config pipeline (packages/panw/data_stream/panos/elasticsearch/ingest_pipeline/
+# config.yml): event.action is cmd-<command> for the documented commands, event.outcome success /
+# failure / unknown from the result, and message keeps the CSV from the host field on.
+_PANOS_COMMANDS = ("add", "clone", "commit", "delete", "edit", "move", "rename", "set")
+
+
+def panos_action(value: Any, sample: Mapping | None = None) -> Any:
+    return f"cmd-{value}" if value in _PANOS_COMMANDS else None
+
+
+def panos_outcome(value: Any, sample: Mapping | None = None) -> Any:
+    return {"Succeeded": "success", "Failed": "failure"}.get(str(value), "unknown")
+
+
+def panos_message(sample: dict) -> str:
+    """message as the panw pipeline leaves it: the CONFIG line from the host field on (the header
+    fields up to the generated time become @timestamp, observer.serial_number, panw.panos.type ...)."""
+    return shared.panos_config_csv(sample).split(",", 7)[7]
+
+
 TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
+    "panos_action": panos_action, "panos_outcome": panos_outcome,
     "argv": argv, "argv_posix": argv_posix, "argv_windows": argv_windows, "argv_count": argv_count,
     "defend_registry_path": defend_registry_path, "defend_registry_hive": defend_registry_hive,
     "defend_registry_key": defend_registry_key, "data_strings": data_strings, "data_type": data_type,
@@ -303,4 +324,4 @@ TRANSFORMS: dict[str, Callable[[Any, Mapping | None], Any]] = {
         ("previous_engine_state", "PreviousEngineState"), ("runspace_id", "RunspaceId"),
         ("host_name", "HostName"), ("host_id", "HostId"))},
 }
-FORMATS: dict[str, Callable[[dict], str]] = {}
+FORMATS: dict[str, Callable[[dict], str]] = {"panos_message": panos_message}
