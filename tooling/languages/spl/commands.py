@@ -11,8 +11,7 @@ stage (rows, run) -> rows. A command not listed here is not evaluated.
   without one of the fields are dropped unless keepempty=true), sort (default limit 10,000; `sort 0`
   unlimited), head (default 10), tail, reverse, fillnull (default value 0), mvexpand,
   convert ctime(), append [subsearch] (its results after the current ones).
-- lookup / inputlookup: only lookups declared for the repository (`EvaluationContext.lookups`),
-  matched case-sensitively (transforms.conf `case_sensitive_match = true` by default).
+- lookup / inputlookup: see lookups.py.
 """
 from __future__ import annotations
 
@@ -25,6 +24,7 @@ from lark import Token, Tree
 from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.spl.eval_expr import boolean, compile_expr
 from tooling.languages.spl.leaves import leaf
+from tooling.languages.spl.lookups import compile_inputlookup, compile_lookup
 from tooling.languages.spl.search_expr import compile_search
 from tooling.languages.spl.stats import compile_stats, compile_tstats
 from tooling.languages.spl.tree import command_name
@@ -45,7 +45,7 @@ def compile_source(node: Tree, cx: Any) -> Callable:
         predicate = compile_search(node.children[0], time_allowed=True)
         return lambda run: [row for row in run.initial_rows() if predicate(row, run)]
     if name == "inputlookup":
-        return _inputlookup(node)
+        return compile_inputlookup(node)
     raise NotEvaluated.at(node, f"a search that starts with the command {name}")
 
 
@@ -439,68 +439,9 @@ def _append(node: Tree, arguments: list, cx: Any) -> Callable:
     return lambda rows, run: rows + inner(run)
 
 
-def _lookup_rows(name: str, run: Any, node: Any) -> list[dict]:
-    rows = run.context.lookups.get(name) if run.context.lookups else None
-    if rows is None and name.endswith(".csv"):
-        rows = run.context.lookups.get(name[:-4])
-    if rows is None:
-        raise NotEvaluated.at(node, f"the lookup {name} (not declared for this repository)")
-    return rows
-
-
-def _inputlookup(node: Tree) -> Callable:
-    arguments = node.children[1:]
-    if len(arguments) != 1 or not isinstance(arguments[0], Token):
-        raise NotEvaluated.at(node, "inputlookup with options or a where clause")
-    name = unquote_field(str(arguments[0]))
-    return lambda run: [Row(dict(row), ()) for row in _lookup_rows(name, run, node)]
-
-
-def _lookup(node: Tree, arguments: list, cx: Any) -> Callable:
-    words = _words(arguments, node)
-    if not words:
-        raise NotEvaluated.at(node, "lookup without a table")
-    name, rest = words[0], words[1:]
-    upper = [w.upper() for w in rest]
-    cut = next((i for i, w in enumerate(upper) if w in ("OUTPUT", "OUTPUTNEW")), len(rest))
-    mode = upper[cut] if cut < len(rest) else "OUTPUT"
-    match_fields = _pairs(rest[:cut], node)
-    outputs = _pairs(rest[cut + 1:], node)
-
-    def lookup(rows: list[Row], run: Any) -> list[Row]:
-        table = _lookup_rows(name, run, node)
-        columns = outputs or [(k, k) for k in (table[0] if table else {}) if k not in dict(match_fields)]
-        for row in rows:
-            run.deadline.check()
-            hits = [entry for entry in table
-                    if all(str(entry.get(lookup_field)) == (texts(get(row.fields, event_field), node) or [None])[0]
-                           for lookup_field, event_field in match_fields)]
-            if not hits:
-                continue
-            added = {}
-            for source, target in columns:
-                values = [entry[source] for entry in hits if entry.get(source) is not None]
-                if values and (mode == "OUTPUT" or get(row.fields, target) is None):
-                    added[target] = values[0] if len(values) == 1 else values
-            row.fields = {**row.fields, **added}
-        return rows
-    return lookup
-
-
-def _pairs(words: list[str], node: Any) -> list[tuple[str, str]]:
-    pairs, index = [], 0
-    while index < len(words):
-        if index + 2 < len(words) and words[index + 1].upper() == "AS":
-            pairs.append((words[index], words[index + 2]))
-            index += 3
-        else:
-            pairs.append((words[index], words[index]))
-            index += 1
-    return pairs
-
-
 _COMMANDS: dict[str, Callable] = {
     "table": _table, "fields": _fields, "dedup": _dedup, "sort": _sort, "head": _head, "tail": _tail,
     "reverse": _reverse, "fillnull": _fillnull, "mvexpand": _mvexpand, "convert": _convert,
-    "regex": _regex, "append": _append, "lookup": _lookup,
+    "regex": _regex, "append": _append,
+    "lookup": lambda node, arguments, cx: compile_lookup(node, _words(arguments, node)),
 }

@@ -42,7 +42,8 @@ from lark import Token, Tree
 from tooling.languages import explanation
 from tooling.languages.evaluation import MISSING, Deadline, Evaluation, EvaluationContext, NotEvaluated, parse_time
 from tooling.languages.yaral.analysis import tokens
-from tooling.languages.yaral.expressions import Compiler, Copies, Row, Run
+from tooling.languages.yaral.expressions import Compiler
+from tooling.languages.yaral.rows import Copies, Row, Run
 from tooling.languages.yaral.values import compare, hashable, is_zero, nested_view, unnest
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

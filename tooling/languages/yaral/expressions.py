@@ -35,6 +35,7 @@ from tooling.languages.explanation import NO_VALUE
 from tooling.languages.yaral.analysis import tokens
 from tooling.languages.yaral.functions import AGGREGATES, FUNCTIONS
 from tooling.languages.yaral.leaves import event_value, field_path, first_field, probed, quiet
+from tooling.languages.yaral.rows import Row
 from tooling.languages.yaral.values import (
     Index, PathTrie, Quantified, all_values, as_number, as_text, compare, compiled_regex, kind_of, literal,
     pattern_text,
@@ -43,53 +44,6 @@ from tooling.languages.yaral.values import (
 Closure = Callable[["Row"], Any]
 # the predicates explain() sees as leaves (comparisons, `in %list`, boolean calls)
 LEAVES = frozenset({"comparison", "membership", "bool_call", "call"})
-
-
-class Run:
-    """What one evaluation's closures share: the declared reference lists and "now"."""
-
-    __slots__ = ("context", "now", "_lists")
-
-    def __init__(self, context, now: int | None):
-        self.context = context
-        self.now = now
-        self._lists: dict[str, list] = {}
-
-    def reference_list(self, name: str, node: Any) -> list[str]:
-        found = self._lists.get(name)
-        if found is None:
-            declared = self.context.reference_sets.get(name)
-            if declared is None:
-                raise NotEvaluated.at(node, f"the reference list %{name}, which is not declared "
-                                      "(declare it in platforms.yml)")
-            found = self._lists[name] = [str(v) for v in declared]
-        return found
-
-
-class Row:
-    # `siblings`: set only while explain() probes, on the copies of one event (Copies)
-    __slots__ = ("copies", "events", "ph", "run", "outcomes", "counts", "siblings")
-
-    def __init__(self, run: Run, copies=None, events=None, ph=None, outcomes=None, counts=None):
-        self.run = run
-        self.copies = copies or {}
-        self.events = events or {}
-        self.ph = ph if ph is not None else {}
-        self.outcomes = outcomes or {}
-        self.counts = counts or {}
-
-
-class Copies(list):
-    """The rows of one event's unnested copies while explain() probes. A first pass without flips
-    (`first`) notes, per leaf (id of its node), whether it held on some copy it was reached on:
-    what the probe records for the event, so what a flip must negate on every copy."""
-
-    __slots__ = ("held", "first")
-
-    def __init__(self, rows):
-        super().__init__(rows)
-        self.held: dict[int, bool] = {}
-        self.first = True
 
 
 class Compiler:

@@ -1,0 +1,55 @@
+"""What YARA-L's compiled closures run over: a `Row` (one combination of the event variables'
+unnested event copies, with the placeholders, outcomes and counts it binds) and the `Run` its
+closures share. expressions.py compiles the closures; evaluate.py builds the rows."""
+from __future__ import annotations
+
+from typing import Any
+
+from tooling.languages.evaluation import NotEvaluated
+
+
+class Run:
+    """What one evaluation's closures share: the declared reference lists and "now"."""
+
+    __slots__ = ("context", "now", "_lists")
+
+    def __init__(self, context, now: int | None):
+        self.context = context
+        self.now = now
+        self._lists: dict[str, list] = {}
+
+    def reference_list(self, name: str, node: Any) -> list[str]:
+        found = self._lists.get(name)
+        if found is None:
+            declared = self.context.reference_sets.get(name)
+            if declared is None:
+                raise NotEvaluated.at(node, f"the reference list %{name}, which is not declared "
+                                      "(declare it in platforms.yml)")
+            found = self._lists[name] = [str(v) for v in declared]
+        return found
+
+
+class Row:
+    # `siblings`: set only while explain() probes, on the copies of one event (Copies)
+    __slots__ = ("copies", "events", "ph", "run", "outcomes", "counts", "siblings")
+
+    def __init__(self, run: Run, copies=None, events=None, ph=None, outcomes=None, counts=None):
+        self.run = run
+        self.copies = copies or {}
+        self.events = events or {}
+        self.ph = ph if ph is not None else {}
+        self.outcomes = outcomes or {}
+        self.counts = counts or {}
+
+
+class Copies(list):
+    """The rows of one event's unnested copies while explain() probes. A first pass without flips
+    (`first`) notes, per leaf (id of its node), whether it held on some copy it was reached on:
+    what the probe records for the event, so what a flip must negate on every copy."""
+
+    __slots__ = ("held", "first")
+
+    def __init__(self, rows):
+        super().__init__(rows)
+        self.held: dict[int, bool] = {}
+        self.first = True
