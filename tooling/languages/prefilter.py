@@ -2,11 +2,13 @@
 
 A `regex` call with a `timeout` reads the process's CPU clock (`clock()`), a system call on some
 virtual machines: about 7 µs per call, more than most matches cost, and evaluators make hundreds
-per package. Yet most patterns cannot backtrack far on a sample's text: a matcher's paths through
-a pattern without nested repetition number at most c * (n + 1) ** d for a text of n characters
-(d repetitions, c the product of the alternatives). Where that bound, times the steps of a path,
-is small (STEP_LIMIT), the call runs without a timeout: it cannot come near one, so the answer is
-the one the timed call gives. Everything else (nested or alternating repetition, lookaround,
+per package. Yet most patterns cannot backtrack far on a sample's text: without nested or
+alternating repetition, a backtracking matcher's ways through a pattern number at most
+c * (n + 1) ** d for a text of n characters (d repetitions, c the product of the alternatives),
+and each part of the pattern is entered at most once per way through what comes before it. The
+character tests that allows are a polynomial in n; where it is small on the text at hand
+(STEP_LIMIT), the call runs without a timeout: it cannot come near one, so the answer is the one
+the timed call gives. Everything else (nested or alternating repetition, lookaround,
 backreferences, flags not read here, long texts) keeps its timeout.
 
 Such a quick call is skipped altogether when the text lacks a literal every match contains (a
@@ -36,7 +38,11 @@ _KEPT = 4096  # patterns analysed; a query has a few dozen
 
 # A requirement: any match contains at least one of these (text, case-insensitive?) pairs.
 Requirement = frozenset
-Cost = "tuple[int, int] | None"
+# A bound on a backtracking matcher's work in (part of) a pattern, n the text's length: (paths,
+# steps). Paths: (c, d) for at most c * (n + 1) ** d ways through it; steps: {d: c} for at most
+# the sum of c * (n + 1) ** d character tests, in all its ways. None: unbounded or not known.
+Cost = "tuple[tuple[int, int], dict[int, int]] | None"
+_ONE: Cost = ((1, 0), {0: 1})  # a character, a class, an anchor: one way, one test
 
 _patterns: dict[int, tuple] = {}  # id -> (pattern, requirements, cost), per compiled pattern
 
@@ -85,7 +91,12 @@ class _Reader:
         if len(branches) == 1:
             return branches[0]
         costs = [cost for _, cost in branches]
-        cost = None if None in costs else (sum(c for c, _ in costs), max(d for _, d in costs))
+        cost = None
+        if None not in costs:  # each branch is tried in turn
+            steps: dict[int, int] = {}
+            for _, branch_steps in costs:
+                _add(steps, branch_steps)
+            cost = ((sum(c for (c, _), _ in costs), max(d for (_, d), _ in costs)), steps)
         union: set = set()
         for branch, _ in branches:
             if not branch:
@@ -96,7 +107,7 @@ class _Reader:
     def sequence(self, folded: bool) -> tuple[list[Requirement], Cost]:
         found: list[Requirement] = []
         run: list[str] = []
-        cost: Cost = (1, 0)
+        cost: Cost = ((1, 0), {})
 
         def close() -> None:
             if run:
@@ -107,7 +118,7 @@ class _Reader:
         while self.i < len(pattern) and pattern[self.i] not in "|)":
             char = pattern[self.i]
             literal = group = None
-            item: Cost = (1, 0)
+            item: Cost = _ONE
             if char == "\\":
                 escaped = pattern[self.i + 1]
                 self.i += 2
@@ -132,7 +143,12 @@ class _Reader:
             least, most = self._quantifier()
             if least is not None:
                 item = _repeated(item, least, most)
-            cost = None if cost is None or item is None else (cost[0] * item[0], cost[1] + item[1])
+            if cost is None or item is None:
+                cost = None
+            else:  # the item is entered once per way through what comes before it
+                (c, d), steps = cost
+                _add(steps, _times((c, d), item[1]))
+                cost = ((c * item[0][0], d + item[0][1]), steps)
             if literal is not None:
                 if least is None:
                     run.append(literal)
@@ -173,7 +189,7 @@ class _Reader:
                 if end < 0:
                     raise _Unknown
                 self.i = end + 1
-                return None, (1, 0)
+                return None, _ONE
             else:
                 flags = _FLAGS.match(pattern, self.i + 1)
                 if flags is None or set(flags.group(1) + (flags.group(2) or "")) - set("ims"):
@@ -182,7 +198,7 @@ class _Reader:
                 if flags.group(3) == ")":
                     if flags.group(2):
                         raise _Unknown  # turning a flag off for the rest of the pattern
-                    return None, (1, 0)  # a global flag: the compiled pattern's flags say it
+                    return None, _ONE  # a global flag: the compiled pattern's flags say it
                 if "i" in flags.group(1):
                     folded = True
                 if "i" in (flags.group(2) or ""):
@@ -248,23 +264,45 @@ class _Reader:
 
 
 def _repeated(item: Cost, least: int, most: int | None) -> Cost:
-    """The paths through `item` repeated least..most times. A single path of fixed width (a
-    character, a class, a group of those) repeats in at most n + 1 ways; an item with choices of
-    its own repeats in a number of ways exponential in the count: bounded only for a small fixed
-    count, else unknown (the timed regex decides)."""
+    """The cost of `item` repeated least..most times. An item with one way through it (a
+    character, a class, a group of those) repeats in at most n + 1 ways, each repetition tested
+    and given back once; an item with choices of its own repeats in a number of ways
+    exponential in the count: bounded only for a small fixed count, else not known (the timed
+    regex decides)."""
     if item is None:
         return None
-    if item == (1, 0):
-        return (1, 1) if most is None else (most - least + 1, 0)
+    (c, d), steps = item
+    if (c, d) == (1, 0):
+        if most is None:
+            repeated = _times((1, 1), steps)
+            _add(repeated, {1: 1, 0: 1})
+            return (1, 1), repeated
+        repeated = _times((most, 0), steps)
+        _add(repeated, {0: most - least + 1})
+        return (most - least + 1, 0), repeated
     if most is None or most > 4:
         return None
-    return ((most - least + 1) * item[0] ** most, item[1] * most)
+    # the k-th repetition is entered once per way through the k - 1 before it
+    repeated = _times((most * c ** (most - 1), d * (most - 1)), steps)
+    _add(repeated, {0: most + 1})
+    return ((most - least + 1) * c ** most, d * most), repeated
+
+
+def _times(paths: tuple[int, int], steps: dict[int, int]) -> dict[int, int]:
+    c, d = paths
+    return {degree + d: coefficient * c for degree, coefficient in steps.items()}
+
+
+def _add(total: dict[int, int], steps: dict[int, int]) -> None:
+    for degree, coefficient in steps.items():
+        total[degree] = total.get(degree, 0) + coefficient
 
 
 SLOW = object()  # what `untimed` returns when the call needs its time bound
-# Paths times steps a quick call may take: each step is well under 50 ns, so a quick call stays
-# under a tenth of a second whatever the text; real matches take a thousandth of the bound.
-STEP_LIMIT = 2_000_000
+# Character tests a quick call may make by the bound (real matches make a small part of it). A
+# test costs at most about 15 ns (capturing groups, on a busy machine), so a quick call ends
+# within about 50 ms, a fifth of the timeout, whatever the text.
+STEP_LIMIT = 3_000_000
 _ANCHORED = {"match": True, "fullmatch": True, "search": False}
 
 
@@ -280,10 +318,12 @@ def untimed(compiled: regex.Pattern, method: str, text: str) -> Any:
         found = _patterns[id(compiled)] = (
             compiled, *(_read(pattern, compiled.flags) if isinstance(pattern, str) else ((), None)))
     _, needs, cost = found
-    if cost is None or cost[1] > 6 or type(text) is not str:
+    if cost is None or type(text) is not str:
         return SLOW
     n = len(text) + 1
-    steps = cost[0] * n ** cost[1] * (len(compiled.pattern) + n) * (1 if _ANCHORED[method] else n)
+    steps = sum(c * n ** d for d, c in cost[1].items() if d <= 8) if max(cost[1], default=0) <= 8 else STEP_LIMIT + 1
+    if not _ANCHORED[method]:
+        steps *= n  # a search tries the pattern at each position
     if steps > STEP_LIMIT:
         return SLOW
     if needs and _lacks(needs, text):
