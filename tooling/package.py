@@ -140,6 +140,10 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+_STYLES = frozenset(("|", ">", "'", '"'))
+_new_span = tuple.__new__  # Span(...) without the NamedTuple's Python-level __new__: one per value
+
+
 class _Builder:
     """Composed YAML nodes -> plain values and spans, refusing what a package never needs."""
 
@@ -166,10 +170,17 @@ class _Builder:
             raise LoadError(Diagnostic("DAC108", f"values nested more than {MAX_DEPTH} levels deep",
                                        mark.line + 1, mark.column + 1))
         key_mark = key.start_mark if key is not None else mark
-        style = node.style if isinstance(node, ScalarNode) and node.style in ("|", ">", "'", '"') else None
-        self.spans[pointer] = Span(mark.line + 1, mark.column + 1, key_mark.line + 1, key_mark.column + 1, style)
+        # ruamel's text of the tag, kept on it once read (`node.tag` is three Python calls per node)
+        tag = getattr(node.ctag, "_trval", None) or node.tag
+        if isinstance(node, ScalarNode):
+            style = node.style
+            self.spans[pointer] = _new_span(Span, (mark.line + 1, mark.column + 1, key_mark.line + 1,
+                                                   key_mark.column + 1, style if style in _STYLES else None))
+            return self._scalar(node, tag)
+        self.spans[pointer] = _new_span(Span, (mark.line + 1, mark.column + 1, key_mark.line + 1,
+                                               key_mark.column + 1, None))
         if isinstance(node, MappingNode):
-            if node.tag != _MAP:
+            if tag != _MAP:
                 raise self._tag_error(node)
             result: dict[str, Any] = {}
             first_line: dict[str, int] = {}
@@ -186,13 +197,13 @@ class _Builder:
                 result[name] = self.build(value_node, pointer + (name,), key_node, depth + 1)
             return result
         if isinstance(node, SequenceNode):
-            if node.tag != _SEQ:
+            if tag != _SEQ:
                 raise self._tag_error(node)
             return [self.build(item, pointer + (i,), None, depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        return self._scalar(node, tag)
 
-    def _scalar(self, node: ScalarNode) -> Any:
-        tag, value = node.tag, node.value
+    def _scalar(self, node: ScalarNode, tag: str | None) -> Any:
+        value = node.value
         if tag == _STR or tag == _TIMESTAMP:  # dates stay text: the schema checks them
             return value
         if tag == _NULL:

@@ -97,10 +97,24 @@ def is_placeholder(value) -> bool:
 
 def has_placeholder(value) -> bool:
     """Whether any text in `value` (a string, or a mapping or list holding strings) is a placeholder."""
-    return any(is_placeholder(text) for _, text in _strings(value))
+    # a loop over a stack, not `_strings`: called several times per package, and generators
+    # nested as deep as the data cost five times as much
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if PLACEHOLDER in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def check_placeholders(package: Package) -> Iterator[Diagnostic]:
+    if not has_placeholder(package.data):
+        return
     for pointer, value in _strings(package.data):
         if is_placeholder(value):
             line, column = package.position(pointer)

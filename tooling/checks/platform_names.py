@@ -48,6 +48,7 @@ def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Ite
     custom = local.tables(key)
     extra_fields = local.fields(key)
     known_tables = set(schema.tables) | set(custom)
+    scopes: dict[tuple[str, ...], dict | None] = {}  # the query's refs share a few table scopes
     for ref in references:
         if ref.kind == "table" and not _table_known(ref.name, known_tables) and not schema.open_tables:
             hint = _suggest(ref.name, known_tables, schema.aliases)
@@ -57,7 +58,9 @@ def _check(key: str, schema: PlatformSchema, references: list[Reference]) -> Ite
     for ref in references:
         if ref.kind not in ("field", "value") or ref.produced:
             continue
-        fields = _fields_in_scope(schema, custom, extra_fields, ref.tables)
+        fields = scopes.get(ref.tables, scopes)
+        if fields is scopes:
+            fields = scopes[ref.tables] = _fields_in_scope(schema, custom, extra_fields, ref.tables)
         if fields is None:
             continue
         kind = _field_type(fields, ref.name)

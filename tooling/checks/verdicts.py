@@ -128,13 +128,20 @@ def samples_material(samples: list[Sample], logsource: dict) -> str:
 
 
 def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], logsource: dict,
-                   context: EvaluationContext,
-                   kinds: list[str | None] | None = None) -> tuple[list[SampleResult], list[Diagnostic]]:
+                   context: EvaluationContext, kinds: list[str | None] | None = None, *,
+                   keep: bool = True) -> tuple[list[SampleResult], list[Diagnostic]]:
     """One language's verdicts on every sample, and its diagnostics (positions within the query).
-    `kinds`: each sample's `classify`, when the caller has them (the same for every language)."""
+    `kinds`: each sample's `classify`, when the caller has them (the same for every language).
+    `keep` False: the diagnostics only (`dac validate` keeps no verdicts; building a frozen
+    dataclass per sample and language was a fortieth of its time), the results list empty."""
     language = get_language(key)
     name = LANGUAGES[key].name
     results: list[SampleResult] = []
+
+    def add(*fields: Any) -> None:
+        if keep:
+            results.append(SampleResult(*fields))
+
     diagnostics: list[Diagnostic] = []
     noted: set[str] = set()
     explained = 0
@@ -145,7 +152,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
         if rendering is None:
             why = (f"{LANGUAGES[key].platform} has no form for a {kind} event" if kind
                    else "the sample is no kind of event dac knows")
-            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, None, why))
+            add(package_id, key, sample.test, sample.label, sample.expected, None, why)
             if kind and why not in noted:  # an unknown kind is one note at the sample: unknown_kinds
                 noted.add(why)
                 diagnostics.append(Diagnostic("DAC513", f"{name} query not run on sample {sample.label} of test "
@@ -153,8 +160,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
             continue
         evaluation = language.evaluate(text, [rendering.event], context)
         if not evaluation.ok:
-            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, None,
-                                        evaluation.reason))
+            add(package_id, key, sample.test, sample.label, sample.expected, None, evaluation.reason)
             if evaluation.reason not in noted:
                 noted.add(evaluation.reason or "")
                 diagnostics.append(Diagnostic(
@@ -165,16 +171,16 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
         if key in sample.declined:
             # declared out of this platform's reach, with a reason: no verdict counted, but an
             # agreeing one shows the declaration is no longer needed (as DAC116 for suppressions)
-            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, None,
-                                        f"{NOT_COVERED}{sample.declined[key]}"))
+            add(package_id, key, sample.test, sample.label, sample.expected, None,
+                f"{NOT_COVERED}{sample.declined[key]}")
             declined.setdefault(sample.test, []).append((sample.expected, verdict == sample.expected))
             continue
         if verdict == sample.expected:
-            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict))
+            add(package_id, key, sample.test, sample.label, sample.expected, verdict)
             continue
         explained += 1
         if explained > MAX_EXPLAINED:  # the first few say why; the rest only that they disagree
-            results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict))
+            add(package_id, key, sample.test, sample.label, sample.expected, verdict)
             diagnostics.append(_disagreement(name, sample, None))
             continue
         attacks = [] if sample.expected else [
@@ -182,8 +188,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
             if other.expected and other.test_index == sample.test_index
             and (found := render(key, other.event, logsource, index=position)) is not None]
         explanation, line, column = decided(key, text, rendering.event, context, attacks)
-        results.append(SampleResult(package_id, key, sample.test, sample.label, sample.expected, verdict,
-                                    explanation))
+        add(package_id, key, sample.test, sample.label, sample.expected, verdict, explanation)
         diagnostics.append(_disagreement(name, sample, explanation).at(line=line, column=column))
     for test, outcomes in declined.items():
         # the query sees the test's events after all: it fires on a match sample and agrees on all
@@ -339,7 +344,7 @@ def _verdict_results(package: Package, keys: Iterable[str], samples: list[Sample
         if known is None:
             if kinds is None:
                 kinds = [classify(sample.event, logsource) for sample in samples]
-            known = query_verdicts(package_id, key, text, samples, logsource, context, kinds)[1]
+            known = query_verdicts(package_id, key, text, samples, logsource, context, kinds, keep=False)[1]
         results[entry] = known
     return results
 

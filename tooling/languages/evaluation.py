@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections import abc
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
 import regex
+
+from tooling.languages.prefilter import SLOW, untimed
 
 # Per `evaluate` call. Real detections on a test's samples take well under a millisecond.
 BUDGET_S = 1.0
@@ -129,7 +132,7 @@ def field_value(event: Mapping, path: str, separator: str = ".") -> Any:
     for cut in range(1, len(parts)):
         head = separator.join(parts[:cut])
         inner = event.get(head, _MISSING)
-        if isinstance(inner, Mapping):
+        if isinstance(inner, abc.Mapping):
             found = field_value(inner, separator.join(parts[cut:]), separator)
             if found is not _MISSING:
                 return found
@@ -151,7 +154,7 @@ def _collect(node: Any, path: str, separator: str, found: list, depth: int) -> N
         for item in node:
             _collect(item, path, separator, found, depth + 1)
         return
-    if not isinstance(node, Mapping):
+    if not isinstance(node, abc.Mapping):  # collections.abc: typing's alias checks in Python
         return
     if path in node:
         value = node[path]
@@ -169,7 +172,10 @@ def search(pattern: str | regex.Pattern, text: str, flags: int = 0) -> bool:
     backtracks without end raises NotEvaluated instead of hanging."""
     try:
         compiled = pattern if isinstance(pattern, regex.Pattern) else regex.compile(pattern, flags)
-        return compiled.search(text, timeout=REGEX_TIMEOUT_S) is not None
+        found = untimed(compiled, "search", text)
+        if found is SLOW:
+            found = compiled.search(text, timeout=REGEX_TIMEOUT_S)
+        return found is not None
     except TimeoutError:
         raise NotEvaluated("a regular expression that backtracks without end") from None
 
@@ -178,7 +184,10 @@ def fullmatch(pattern: str | regex.Pattern, text: str, flags: int = 0) -> bool:
     """Like `search`, but the whole text must match."""
     try:
         compiled = pattern if isinstance(pattern, regex.Pattern) else regex.compile(pattern, flags)
-        return compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S) is not None
+        found = untimed(compiled, "fullmatch", text)
+        if found is SLOW:
+            found = compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S)
+        return found is not None
     except TimeoutError:
         raise NotEvaluated("a regular expression that backtracks without end") from None
 

@@ -38,7 +38,8 @@ def _split_path(value: str) -> tuple[str, str]:
 
 
 def basename(value: Any, sample: Mapping | None = None) -> Any:
-    return _split_path(value)[1] if isinstance(value, str) else value
+    # the most used transform: `_split_path` inlined
+    return value[max(value.rfind("\\"), value.rfind("/")) + 1:] if isinstance(value, str) else value
 
 
 def dirname(value: Any, sample: Mapping | None = None) -> Any:

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import regex
 
+from tooling.languages.prefilter import SLOW, untimed
 from tooling.sigma.condition import MAX_DEPTH, ConditionParser, InvalidDetection
 
 __all__ = ["MAX_DEPTH", "InvalidDetection", "OutOfTime", "SigmaDetection", "SlowMatch", "UnsupportedDetection"]
@@ -302,6 +303,11 @@ def _within_time(match: Callable, text: str, where: str) -> bool:
         timeout = min(timeout, deadline - time.perf_counter())
         if timeout <= 0:
             raise OutOfTime(f"the time ran out at the pattern of the {where}")
+    pattern, method = getattr(match, "__self__", None), getattr(match, "__name__", None)
+    if isinstance(pattern, regex.Pattern) and method in ("search", "match", "fullmatch"):
+        found = untimed(pattern, method, text)  # a timed call costs more than most matches (prefilter.py)
+        if found is not SLOW:
+            return found is not None
     try:
         return match(text, timeout=timeout) is not None
     except TimeoutError:

@@ -25,6 +25,7 @@ from typing import Any
 import regex
 
 from tooling.languages.evaluation import REGEX_TIMEOUT_S, NotEvaluated, wildcard_regex
+from tooling.languages.prefilter import SLOW, untimed
 
 NUMBER = (int, float)
 # QRadar truncates payloads far below this (its syslog / TLS syslog maximum payload length is at
@@ -239,7 +240,10 @@ class JavaRegex:
 
 def timed_fullmatch(compiled: regex.Pattern, value: str, node: Any = None) -> bool:
     try:
-        return compiled.fullmatch(value, timeout=REGEX_TIMEOUT_S) is not None
+        found = untimed(compiled, "fullmatch", value)
+        if found is SLOW:
+            found = compiled.fullmatch(value, timeout=REGEX_TIMEOUT_S)
+        return found is not None
     except TimeoutError:
         raise NotEvaluated.at(node, "a regular expression that backtracks without end") from None
 

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages.evaluation import NotEvaluated, REGEX_TIMEOUT_S
+from tooling.languages.prefilter import SLOW, untimed
 from tooling.languages.kql import values as V
 from tooling.languages.kql.scalar import Scope, compile_expr, const, is_const, is_tabular
 
@@ -21,6 +22,10 @@ Impl = Callable[..., Any]
 
 
 def _regex_call(pattern, method: str, node, *args):
+    if method in ("search", "match", "fullmatch") and len(args) == 1:
+        found = untimed(pattern, method, args[0])
+        if found is not SLOW:
+            return found
     try:
         return getattr(pattern, method)(*args, timeout=REGEX_TIMEOUT_S)
     except TimeoutError:

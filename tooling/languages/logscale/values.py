@@ -25,6 +25,7 @@ from typing import Any
 import regex
 
 from tooling.languages.evaluation import MISSING, REGEX_TIMEOUT_S, NotEvaluated
+from tooling.languages.prefilter import SLOW, untimed
 
 MAX_VALUE_CHARS = 1 << 20  # LogScale's default maximum event size is 1 MB
 MAX_DEPTH = 64
@@ -222,9 +223,11 @@ def glob(pattern: str, anchored: bool = True, ignore_case: bool = False) -> rege
 
 def glob_match(compiled: regex.Pattern, value: str, anchored: bool = True) -> bool:
     try:
-        if anchored:
-            return compiled.fullmatch(value, timeout=REGEX_TIMEOUT_S) is not None
-        return compiled.search(value, timeout=REGEX_TIMEOUT_S) is not None
+        method = "fullmatch" if anchored else "search"
+        found = untimed(compiled, method, value)
+        if found is SLOW:
+            found = getattr(compiled, method)(value, timeout=REGEX_TIMEOUT_S)
+        return found is not None
     except TimeoutError:
         raise ValueProblem("a pattern match that takes too long") from None
 
@@ -337,10 +340,15 @@ def rx_search(compiled: regex.Pattern, value: str):
     default folding is ASCII-only, RE2J's is Unicode). A case-insensitive match on non-ASCII text
     whose answer differs between the two readings is not evaluated."""
     try:
-        found = compiled.search(value, timeout=REGEX_TIMEOUT_S)
+        found = untimed(compiled, "search", value)
+        if found is SLOW:
+            found = compiled.search(value, timeout=REGEX_TIMEOUT_S)
         if compiled.flags & regex.IGNORECASE and not (value.isascii() and compiled.pattern.isascii()):
             twin = _unicode_twin(compiled.pattern, compiled.flags)
-            if (twin.search(value, timeout=REGEX_TIMEOUT_S) is None) != (found is None):
+            other = untimed(twin, "search", value)
+            if other is SLOW:
+                other = twin.search(value, timeout=REGEX_TIMEOUT_S)
+            if (other is None) != (found is None):
                 raise ValueProblem("a case-insensitive regex on non-ASCII letters (whether the i flag folds "
                                    "letters beyond ASCII is not documented)")
         return found

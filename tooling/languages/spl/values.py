@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 import regex
 
 from tooling.languages.evaluation import MISSING, REGEX_TIMEOUT_S, NotEvaluated, field_value
+from tooling.languages.prefilter import SLOW, untimed
 
 MAX_DEPTH = 64
 
@@ -194,10 +195,19 @@ def _strip_escaped_backslashes(text: str) -> str:
     return text.replace("\\\\", "")
 
 
+_MATCHES = ("search", "match", "fullmatch")  # the calls `untimed` may make without a timeout
+
+
 def guarded(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a `regex` call with the shared time bound: a pattern that backtracks without end is
     not evaluated (see evaluation.search)."""
     try:
+        name = getattr(call, "__name__", None)
+        if name in _MATCHES and len(args) == 1 and not kwargs and isinstance(getattr(call, "__self__", None),
+                                                                            regex.Pattern):
+            found = untimed(call.__self__, name, args[0])
+            if found is not SLOW:
+                return found
         return call(*args, timeout=REGEX_TIMEOUT_S, **kwargs)
     except TimeoutError:
         raise NotEvaluated("a regular expression that backtracks without end") from None

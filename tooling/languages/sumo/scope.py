@@ -26,6 +26,7 @@ and docs/search/faq.md "Searching by Keyword Returns No Results"):
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import regex
@@ -45,23 +46,15 @@ SOURCE_SELECTORS = {"_sourcecategory": "the event's source category", "_index": 
 ScopeTest = Callable[[dict], bool]
 
 
+# `re`'s \w is str.isalnum() plus "_", and its \s is str.isspace(): the same split as a loop over
+# the characters, at C speed (a message's terms were a tenth of Sumo's evaluation time).
+_TERM = re.compile(r"[^\W_]+|\S")
+
+
 def terms(text: str) -> list[str]:
     """The indexed terms of a text, lower-cased: runs of letters and digits, and each other
     character that is not white space."""
-    out: list[str] = []
-    run: list[str] = []
-    for char in text.lower():
-        if char.isalnum():
-            run.append(char)
-            continue
-        if run:
-            out.append("".join(run))
-            run = []
-        if not char.isspace():
-            out.append(char)
-    if run:
-        out.append("".join(run))
-    return out
+    return _TERM.findall(text.lower())
 
 
 def _is_term(text: str, at: int, term: str) -> bool:
@@ -142,6 +135,8 @@ def _contains_sequence(text_terms: list[str], known: frozenset, wanted: list[_Te
     first = wanted[0]
     if width == 1 and first.compiled is None:
         return True  # the one literal term is among the message's terms
+    if width == 1:  # one wildcard term: each distinct term of the message once
+        return any(first.matches(term) for term in known)
     if first.compiled is None:  # jump between the occurrences of the first term
         start = -1
         last = len(text_terms) - width

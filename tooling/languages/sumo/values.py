@@ -24,6 +24,7 @@ from typing import Any, Callable
 import regex
 
 from tooling.languages.evaluation import REGEX_TIMEOUT_S, NotEvaluated
+from tooling.languages.prefilter import SLOW, untimed
 
 KLEENE, FALSE, NEGATED = 0, 1, 2
 READINGS = (FALSE, NEGATED)
@@ -191,10 +192,15 @@ class Pattern:
             return getattr(compiled, method)(text, *args, timeout=REGEX_TIMEOUT_S)
 
         try:
-            found = call(self.ascii)
+            quick = method in ("fullmatch", "search")  # the calls `untimed` may make without a timeout
+            found = untimed(self.ascii, method, text) if quick else SLOW
+            if found is SLOW:
+                found = call(self.ascii)
             if text.isascii():
                 return found
-            other = call(self.unicode)
+            other = untimed(self.unicode, method, text) if quick else SLOW
+            if other is SLOW:
+                other = call(self.unicode)
         except TimeoutError:
             raise NotEvaluated.at(self.node, "a regular expression that backtracks without end") from None
         if _shape(found) != _shape(other):
@@ -244,7 +250,10 @@ def wildcard(pattern: str, *, ignore_case: bool = False) -> regex.Pattern:
 
 def wildcard_fullmatch(compiled: regex.Pattern, text: str, node: Any) -> bool:
     try:
-        return compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S) is not None
+        found = untimed(compiled, "fullmatch", text)
+        if found is SLOW:
+            found = compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S)
+        return found is not None
     except TimeoutError:
         raise NotEvaluated.at(node, "a wildcard pattern that backtracks without end") from None
 

@@ -96,23 +96,31 @@ def fortigate_kv(sample: dict) -> str:
 _RENDERING: list = []
 
 
-def falcon_json(sample: dict) -> str:
+def falcon_json(sample: dict, rendered: dict | None = None, kind: str | None = None) -> str:
     """The sensor event as the JSON LogScale stores in @rawstring: the rendered fields with
-    event_simpleName spelled without its tag mark (tags and @-fields are LogScale's own)."""
+    event_simpleName spelled without its tag mark (tags and @-fields are LogScale's own).
+    `rendered`: the event `render` is building as `kind`; when the sample's own kind is that
+    one, it holds what a render of the sample would (its raw @-fields and time apart)."""
     from tooling.platforms import classify, render  # noqa: PLC0415 - render uses this module
 
     if _RENDERING:  # the inner render of the event itself
         return ""
-    _RENDERING.append(True)
-    try:
-        rendering = render("logscale", sample, kind=classify(sample))
-    finally:
-        _RENDERING.pop()
-    if rendering is None:
-        return ""
-    event = {k: v for k, v in rendering.event.items() if not k.startswith(("#", "@"))}
-    event = {"event_simpleName": rendering.event.get("#event_simpleName"), **event}
+    own = classify(sample)
+    if rendered is None or own != kind:
+        _RENDERING.append(True)
+        try:
+            rendering = render("logscale", sample, kind=own)
+        finally:
+            _RENDERING.pop()
+        if rendering is None:
+            return ""
+        rendered = rendering.event
+    event = {k: v for k, v in rendered.items() if not k.startswith(("#", "@"))}
+    event = {"event_simpleName": rendered.get("#event_simpleName"), **event}
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+falcon_json.takes_rendering = True  # render passes it the event so far (see render)
 
 
 def windows_dataset(value: Any, sample: Mapping | None = None) -> Any:
