@@ -4,7 +4,7 @@
     python benchmarks/validate_speed.py --sizes 100 --repeat 3
 
 Each synthetic repository (see synthetic.py) is validated cold (empty cache) and warm (the cache
-filled by the previous run).
+filled by the previous run); a second one, whose copies have query texts of their own, cold.
 Times include interpreter start, as a user or a pre-commit hook sees them.
 """
 from __future__ import annotations
@@ -124,6 +124,12 @@ def main() -> int:
             rows.append((f"synthetic repository, {size:,} packages, warm cache", size, warm,
                          1.0 if size >= 1000 else None))
             notes.append(f"{size:,} packages: cold/warm = {cold / warm:.1f}x")
+        with tempfile.TemporaryDirectory() as tmp:  # copies whose query texts differ: no text cache hits
+            repo = build_repository(Path(tmp), size, distinct=True)
+            command = ["validate", str(repo), "--format", "json"]
+            cold = wall(command, args.repeat, cwd=Path(tmp), before=lambda: shutil.rmtree(cache, ignore_errors=True))
+            rows.append((f"synthetic repository, {size:,} packages, distinct queries, cold", size, cold,
+                         10.0 if size >= 1000 else None))
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in hostile_files(Path(tmp)):
             rows.append((f"hostile: {name}", 1, wall(["validate", str(path)], args.repeat), 1.0))

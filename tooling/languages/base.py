@@ -207,18 +207,28 @@ class _Positioned:
         node = self.build(children)
         if type(node) is not Tree or node._meta is not None:  # an inlined `?rule` keeps its child's
             return node
-        first = next((c if type(c) is Token else c._meta for c in children
-                      if type(c) is Token or (type(c) is Tree and c._meta is not None)), None)
-        last = next((c if type(c) is Token else c._meta for c in reversed(children)
-                     if type(c) is Token or (type(c) is Tree and c._meta is not None)), None)
-        if first is not None and last is not None:
-            meta = Meta()
-            meta.empty = False
-            meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
-            meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos
-            node._meta = meta
-            if self.on_node is not None:
-                self.on_node(node)
+        # the first and the last child that has a position: a token, or a node with positions
+        for first in children:
+            if type(first) is Token:
+                break
+            if type(first) is Tree and first._meta is not None:
+                first = first._meta
+                break
+        else:
+            return node  # no child has a position (nor, then, a last one)
+        for last in reversed(children):
+            if type(last) is Token:
+                break
+            if type(last) is Tree and last._meta is not None:
+                last = last._meta
+                break
+        meta = Meta()
+        meta.empty = False
+        meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
+        meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos
+        node._meta = meta
+        if self.on_node is not None:
+            self.on_node(node)
         return node
 
 

@@ -10,6 +10,8 @@ import functools
 import re
 import warnings
 
+from tooling.languages.re_syntax import check_compiles
+
 # (?<name>...) in Java/.NET/RE2 syntax, (?P<name>...) in Python/RE2 syntax.
 NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
 _INLINE_FLAGS = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?\)")
@@ -134,7 +136,7 @@ def regex_error(pattern: str, universal_only: bool = False) -> str | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            re.compile(translated)
+            check_compiles(translated)
         except re.error as exc:
             return _universal(exc, translated) if universal_only else (str(exc.msg) if exc.msg else str(exc))
         except (RecursionError, OverflowError, ValueError, IndexError):

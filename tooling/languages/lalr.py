@@ -40,14 +40,11 @@ class LalrLoop:
         (start,) = frontend.parser_conf.start
         self.start_state = table.start_states[start]
         self.end_state = table.end_states[start]
-        # Lark's propagate_positions also records the extent of inlined rules on their child, so
-        # with it every reduction must run its callback.
-        skip_single = not lark.options.propagate_positions
         reductions: dict = {}
 
         def reduction(rule) -> tuple[int, str, Callable | None]:
             if rule not in reductions:
-                callback = None if skip_single and _hands_up_its_child(rule) else callbacks[rule]
+                callback = None if _hands_up_its_child(rule) else _lighter(callbacks[rule])
                 reductions[rule] = (len(rule.expansion), rule.origin.name, callback)
             return reductions[rule]
 
@@ -71,7 +68,7 @@ class LalrLoop:
         from lark.lexer import Token
 
         new_token = Token._future_new  # Token() without its keyword-compatibility layer
-        scanners = self.scanners
+        scanners, actions = self.scanners, self.actions
         states = [self.start_state]
         values: list = []
         pos, line, line_start, length = 0, 1, 0, len(text)
@@ -99,21 +96,30 @@ class LalrLoop:
             token = new_token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
             if kind in token_callbacks:
                 token = token_callbacks[kind](token)  # e.g. a keyword the NAME pattern also matches
-            if not self._feed(token.type, token, states, values):
-                return None
+                kind = token.type
+            # Feed the token: the reductions it makes, then its shift (what `_reduce` does, written
+            # out here: this is the hottest loop of a parse).
+            while True:
+                action = actions[states[-1]].get(kind)
+                if action is None:
+                    return None
+                if action.__class__ is int:  # shift
+                    states.append(action)
+                    values.append(token)
+                    break
+                size, name, callback = action
+                if callback is None:  # a `?rule` with one child: the child stands for it
+                    states[-1] = actions[states[-2]][name]
+                    continue
+                if size:
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                else:
+                    children = []
+                values.append(callback(children))
+                states.append(actions[states[-1]][name])
         return self._finish(states, values)
-
-    def _feed(self, kind: str, token: Any, states: list, values: list) -> bool:
-        actions = self.actions
-        while True:
-            action = actions[states[-1]].get(kind)
-            if action is None:
-                return False
-            if action.__class__ is int:  # shift
-                states.append(action)
-                values.append(token)
-                return True
-            self._reduce(action, states, values)
 
     def _finish(self, states: list, values: list) -> Any:
         actions, end = self.actions, self.end_state
@@ -143,9 +149,83 @@ class LalrLoop:
 
 def _hands_up_its_child(rule: Any) -> bool:
     """A `?rule` whose only symbol is a kept rule: Lark's callback returns that child unchanged
-    (and light positions leave it as it is), so the reduction needs no call."""
+    (and light positions leave it as it is), so the reduction needs no call. Lark's
+    propagate_positions leaves it as it is too: it would record the extent of the `?rule` on the
+    child (its `container_*` positions), and with one symbol that extent is the child's own,
+    recorded when the child was built (or nothing, for a child that spans no token)."""
     options = rule.options
     if not options.expand1 or rule.alias or len(rule.expansion) != 1:
         return False
     symbol = rule.expansion[0]
     return not symbol.is_term and not symbol.name.startswith("_") and not any(options.empty_indices or ())
+
+
+def _lighter(callback: Callable) -> Callable:
+    """The callback, or for Lark's propagate_positions wrapper the same positions at less cost."""
+    from lark.parse_tree_builder import PropagatePositions
+
+    if type(callback) is PropagatePositions and callback.node_filter is None:
+        return _Propagated(callback)
+    return callback
+
+
+class _Propagated:
+    """Lark's `PropagatePositions` (without a node filter), for children that are tokens, trees
+    or None (placeholders); anything else goes to Lark's own. The same attributes with the same
+    values: a node starts where its first child's container starts and ends where its last
+    child's container ends (a container: the extent of a rule inlined into its child, brackets
+    included). What it saves is Lark's generic look-up of the first and last child."""
+
+    __slots__ = ("lark", "build")
+
+    def __init__(self, lark: Any):
+        self.lark = lark
+        self.build = lark.node_builder
+
+    def __call__(self, children: list) -> Any:
+        from lark import Token, Tree
+
+        for child in children:
+            if child is not None and child.__class__ is not Token and child.__class__ is not Tree:
+                return self.lark(children)
+        node = self.build(children)
+        if not isinstance(node, Tree):
+            return node
+        meta = node.meta
+        first = _edge(children, Token)
+        if first is not None:
+            if first.__class__ is Token:  # a token has no container of its own
+                line, column, start = first.line, first.column, first.start_pos
+            else:
+                line = getattr(first, "container_line", first.line)
+                column = getattr(first, "container_column", first.column)
+                start = getattr(first, "container_start_pos", first.start_pos)
+            if not hasattr(meta, "line"):  # not a `?rule` handing its child up
+                meta.line, meta.column, meta.start_pos, meta.empty = line, column, start, False
+            meta.container_line, meta.container_column, meta.container_start_pos = line, column, start
+        last = _edge(reversed(children), Token)
+        if last is not None:
+            if last.__class__ is Token:
+                line, column, end = last.end_line, last.end_column, last.end_pos
+            else:
+                line = getattr(last, "container_end_line", last.end_line)
+                column = getattr(last, "container_end_column", last.end_column)
+                end = getattr(last, "container_end_pos", last.end_pos)
+            if not hasattr(meta, "end_line"):
+                meta.end_line, meta.end_column, meta.end_pos, meta.empty = line, column, end, False
+            meta.container_end_line, meta.container_end_column, meta.container_end_pos = line, column, end
+        return node
+
+
+def _edge(children: Any, token_type: type) -> Any:
+    """The first token, or meta of a tree that spans a token, among `children` (as Lark's
+    `_pp_get_meta`, which also gives a tree with no meta an empty one)."""
+    for child in children:
+        if child is None:
+            continue
+        if child.__class__ is token_type:
+            return child
+        meta = child.meta
+        if not meta.empty:
+            return meta
+    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, Callable, Iterable, Iterator
 
 from lark import Token, Tree
@@ -19,6 +19,7 @@ from tooling.languages.aql.nodes import (
     call_arguments, call_name, call_name_token, calls, field_name, has_time_range, predicates,
     source, start_of, statements, string_value, table_name, trees,
 )
+from tooling.languages.re_syntax import check_syntax
 
 Rule = Callable[[Any, str], Iterable[Diagnostic]]
 
@@ -98,6 +99,7 @@ _SHARED_REGEX_ERRORS = ("missing ), unterminated subpattern", "unbalanced parent
                         "unterminated character set", "nothing to repeat")
 
 
+@lru_cache(maxsize=1024)  # as re.compile's own cache did: a pattern met again is not read again
 def regex_error(pattern: str) -> str | None:
     """Why `pattern` cannot compile in Java (as AQL's MATCHES uses it), or None if it may.
 
@@ -108,7 +110,7 @@ def regex_error(pattern: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # FutureWarning on Java-style nested classes [a[b]]
-            re.compile(pattern)
+            check_syntax(pattern)  # every message reported comes from reading the pattern
     except re.error as exc:
         message = str(exc.msg)
         if not message.startswith(_SHARED_REGEX_ERRORS):

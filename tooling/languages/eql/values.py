@@ -179,14 +179,10 @@ def wildcard_matcher(pattern: str, insensitive: bool):
     (Elasticsearch's WildcardPattern), no escape character: a backslash is literal, which is
     how Elastic's own rules write Windows paths (`"C:\\\\Windows\\\\*"`). Case-insensitive
     matching folds case per character, as Lucene's case_insensitive queries do."""
-    compiled = wildcard_regex(pattern, star="*", one="?", ignore_case=insensitive)
-
-    def slow(text: str) -> bool:
-        return fullmatch(compiled, text)
-
     stripped = pattern.strip("*")
     if "?" in pattern or "*" in stripped or (insensitive and not pattern.isascii()):
-        return slow
+        compiled = wildcard_regex(pattern, star="*", one="?", ignore_case=insensitive)
+        return lambda text: fullmatch(compiled, text)
     if not pattern:
         return lambda text: text == ""  # the empty pattern: only the empty string
     if not stripped:
@@ -203,8 +199,17 @@ def wildcard_matcher(pattern: str, insensitive: bool):
         test = str.__eq__
     if not insensitive:
         return lambda text: test(text, needle)
-    # Folding non-ASCII text with str.lower() can change its length: such text takes the regex.
-    return lambda text: test(text.lower(), needle) if text.isascii() else slow(text)
+    # Folding non-ASCII text with str.lower() can change its length: such text takes the regex,
+    # compiled when first needed (most queries never meet such text; compiling is most of the cost).
+    slow: list = []
+
+    def fold(text: str) -> bool:
+        if text.isascii():
+            return test(text.lower(), needle)
+        if not slow:
+            slow.append(wildcard_regex(pattern, star="*", one="?", ignore_case=True))
+        return fullmatch(slow[0], text)
+    return fold
 
 
 # Lucene regular expressions (https://www.elastic.co/guide/en/elasticsearch/reference/current/

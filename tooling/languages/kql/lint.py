@@ -9,6 +9,7 @@ import datetime as _dt
 import re
 import warnings
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from lark import Token, Tree
@@ -16,6 +17,7 @@ from lark import Token, Tree
 from tooling.diagnostics import Diagnostic
 from tooling.languages.kql.tree import (call_args, first_token, let_bindings, name_of, nodes,
                                         resolve_string, start_token, string_value)
+from tooling.languages.re_syntax import check_syntax
 
 LIST_OPERATORS = frozenset({"in", "!in", "in~", "!in~", "has_any", "has_all"})
 CONTAINS = frozenset({"contains", "!contains", "contains_cs", "!contains_cs", "notcontains",
@@ -140,12 +142,13 @@ _BOTH_REJECT = {
 }
 
 
+@lru_cache(maxsize=1024)  # as re.compile's own cache did: a pattern met again is not read again
 def regex_problem(pattern: str) -> str | None:
     """Why `pattern` cannot compile in RE2 (and in Python's re), or None if it may well compile."""
     try:
         with warnings.catch_warnings():  # Python 3.10 warns of flags after the start; 3.11 rejects them
             warnings.simplefilter("ignore")
-            re.compile(pattern)
+            check_syntax(pattern)  # every message below comes from reading the pattern
     except re.error as exc:
         msg = exc.msg
         if msg == "multiple repeat" and pattern[exc.pos:exc.pos + 1] == "+":

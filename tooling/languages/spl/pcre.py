@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from functools import lru_cache
+
+from tooling.languages.re_syntax import check_syntax
 
 # Named groups Splunk accepts: (?<name>...), (?P<name>...), (?'name'...).
 NAMED_GROUP = re.compile(r"\(\?(?:P?<(?![=!])[A-Za-z_]\w*>|'[A-Za-z_]\w*')")
@@ -70,6 +73,7 @@ def _python_pattern(pattern: str) -> str | None:
     return ("(?x)" if verbose else "") + pattern
 
 
+@lru_cache(maxsize=1024)  # as re.compile's own cache did: a pattern met again is not read again
 def regex_error(pattern: str) -> str | None:
     """Why `pattern` does not compile as PCRE, or None when it does (or cannot be checked)."""
     python = _python_pattern(pattern)
@@ -78,7 +82,7 @@ def regex_error(pattern: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            re.compile(python)
+            check_syntax(python)  # every message reported comes from reading the pattern
     except re.error as exc:
         message = exc.msg
         if message.startswith("bad character range") and "\\" in message:

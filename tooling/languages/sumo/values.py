@@ -162,9 +162,11 @@ _LATE_FLAGS = re.compile(r"(?<!^)(?<!\\)\(\?[a-zA-Z]+\)")
 class Pattern:
     """A compiled Sumo regular expression. RE2 and Java match `\\d`, `\\w`, `\\s`, `\\b` on ASCII
     only; the pattern is compiled both ASCII-only and Unicode, and on non-ASCII text a result
-    that differs between the two is not evaluated rather than guessed."""
+    that differs between the two is not evaluated rather than guessed. The Unicode reading is
+    compiled when first needed: most queries only ever see ASCII text, and compiling is most of
+    what building a query's evaluator costs."""
 
-    __slots__ = ("source", "ascii", "unicode", "node")
+    __slots__ = ("source", "ascii", "_unicode", "_flags", "node")
 
     def __init__(self, source: str, flags: str, node: Any, *, re2: bool):
         if re2 and _not_re2(source):
@@ -177,11 +179,23 @@ class Pattern:
             raise NotEvaluated.at(node, f"the regular expression flags {flags!r}")
         try:
             self.ascii = regex.compile(source, extra | regex.ASCII)
-            self.unicode = regex.compile(source, extra)
         except regex.error as exc:
             raise NotEvaluated.at(node, f"a regular expression Sumo Logic rejects ({exc})") from None
+        self._unicode = None
+        self._flags = extra
         self.source = source
         self.node = node
+
+    @property
+    def unicode(self) -> regex.Pattern:
+        # A pattern the ASCII reading compiles, the Unicode one compiles too (only the encoding
+        # flag differs, and an inline encoding flag other than ASCII fails the ASCII reading).
+        if self._unicode is None:
+            try:
+                self._unicode = regex.compile(self.source, self._flags)
+            except regex.error as exc:
+                raise NotEvaluated.at(self.node, f"a regular expression Sumo Logic rejects ({exc})") from None
+        return self._unicode
 
     def _run(self, method: str, text: str, *args: Any) -> Any:
         def call(compiled: regex.Pattern) -> Any:
