@@ -40,10 +40,10 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages import explanation
-from tooling.languages.evaluation import MISSING, Deadline, Evaluation, EvaluationContext, NotEvaluated, parse_time
+from tooling.languages.evaluation import MISSING, Deadline, Evaluation, EvaluationContext, NotEvaluated
 from tooling.languages.yaral.analysis import tokens
 from tooling.languages.yaral.expressions import Compiler
-from tooling.languages.yaral.rows import Copies, Row, Run
+from tooling.languages.yaral.rows import Copies, Row, Run, event_time, latest_time
 from tooling.languages.yaral.values import compare, hashable, is_zero, nested_view, unnest
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -58,28 +58,12 @@ def compile_query(tree: Tree) -> Callable:
 
     def run(events: list[dict], deadline: Deadline, context: EvaluationContext) -> Evaluation:
         views = [nested_view(event) for event in events]
-        run_state = Run(context, _now(views))
+        run_state = Run(context, latest_time(views))
         matched: set[int] = set()
         for rule in rules:
             matched |= rule.run(views, deadline, run_state)
         return Evaluation(True, sorted(matched))
     return run
-
-
-def _now(views: list[dict]) -> int | None:
-    latest = None
-    for view in views:
-        moment = _time(view)
-        if moment is not None and (latest is None or moment > latest):
-            latest = moment
-    return None if latest is None else int(latest)
-
-
-def _time(view: dict) -> float | None:
-    metadata = view.get("metadata")
-    value = metadata.get("event_timestamp", MISSING) if isinstance(metadata, dict) else MISSING
-    moment = parse_time(value) if value is not MISSING else None
-    return moment.timestamp() if moment is not None else None
 
 
 def _sections(node: Tree) -> dict[str, Tree]:
@@ -364,7 +348,7 @@ class _Rule:
                 rows = self._rows(variable, view, run)
                 if not rows:
                     continue
-                moment = _time(view)
+                moment = event_time(view)
                 if moment is None:
                     raise NotEvaluated.at(self.match, "an event without metadata.event_timestamp in a rule "
                                           "with a match window")

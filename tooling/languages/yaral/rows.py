@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.evaluation import MISSING, NotEvaluated, parse_time
 
 
 class Run:
@@ -53,3 +53,20 @@ class Copies(list):
         super().__init__(rows)
         self.held: dict[int, bool] = {}
         self.first = True
+
+
+def latest_time(views: list[dict]) -> int | None:
+    """"Now" for a run: the latest event time among the events (UDM metadata.event_timestamp)."""
+    latest = None
+    for view in views:
+        moment = event_time(view)
+        if moment is not None and (latest is None or moment > latest):
+            latest = moment
+    return None if latest is None else int(latest)
+
+
+def event_time(view: dict) -> float | None:
+    metadata = view.get("metadata")
+    value = metadata.get("event_timestamp", MISSING) if isinstance(metadata, dict) else MISSING
+    moment = parse_time(value) if value is not MISSING else None
+    return moment.timestamp() if moment is not None else None
