@@ -161,3 +161,21 @@ def test_probing_leaves_the_verdict_unchanged_outside_an_explanation():
         explain("spl", QUERY, event, CONTEXT)
     assert before == [0]
     assert language.evaluate(QUERY, events, CONTEXT).matched == [0]
+
+
+LABELLED = r"""`sysmon` EventCode=1 CommandLine="*WinDefend*"
+| eval indicator=case(match(CommandLine, "(?i)stop"), "stopped", true(), "other")
+| table _time, host, indicator, CommandLine"""
+
+
+def test_an_eval_that_only_names_what_the_results_show_decides_nothing():
+    # no later command but `table` reads `indicator`: its case() arms are no predicates (coverage
+    # asks no sample to prove them); read by a `where`, the same arms decide
+    event = sysmon(EventID=1, Image=SC, CommandLine="sc query WinDefend")
+    shown = explain("spl", LABELLED, event, CONTEXT)
+    assert shown.matched is True
+    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 2] == []
+    filtered = LABELLED.replace("| table", '| where indicator="stopped"\n| table')
+    decided = explain("spl", filtered, event, CONTEXT)
+    assert decided.matched is False
+    assert (decided.line, decided.column) == (2, 23)  # the arm's match(...), which failed

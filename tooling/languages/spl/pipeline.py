@@ -108,7 +108,15 @@ def compile_pipeline(node: Tree, cx: Compiler, subsearch: bool = False) -> Calla
     else:
         source = compile_source(children[0], cx)
         stages = children[1:]
-    compiled: list[Stage] = [compile_command(stage, cx) for stage in stages]
+    compiled: list[Stage] = []
+    for position, stage in enumerate(stages):
+        if stage.data == "eval_cmd" and not _read_later(stage, stages[position + 1:]):
+            from tooling.languages.spl.leaves import silenced
+
+            with silenced():  # it only names what the results show: no predicate of it decides one
+                compiled.append(compile_command(stage, cx))
+        else:
+            compiled.append(compile_command(stage, cx))
 
     def run_pipeline(run: Run) -> list[Row]:
         rows = source(run)
@@ -117,6 +125,30 @@ def compile_pipeline(node: Tree, cx: Compiler, subsearch: bool = False) -> Calla
             rows = stage(rows, run)
         return rows
     return run_pipeline
+
+
+# commands that show the results without reading a field to choose them
+_DISPLAY = frozenset({"table", "fields", "sort"})
+
+
+def _read_later(stage: Tree, later: list) -> bool:
+    """Whether a command after an `eval` may read a field it assigns (by name, in any case; a
+    display command does not count). Unknown shapes count as reads: a predicate stays traced."""
+    from tooling.languages.spl.tree import command_name
+
+    assigned = {str(assignment.children[0]).strip('"\'').lower() for assignment in stage.children
+                if isinstance(assignment, Tree) and assignment.children and isinstance(assignment.children[0], Token)}
+    if len(assigned) != len(stage.children):
+        return True
+    for command in later:
+        if not isinstance(command, Tree):
+            return True
+        if command.data != "eval_cmd" and (command_name(command) or "").lower() in _DISPLAY:
+            continue
+        words = {str(token).strip('"\'').lower() for token in command.scan_values(lambda v: isinstance(v, Token))}
+        if assigned & words or any(re.search(r"[*$`]", word) for word in words):
+            return True
+    return False
 
 
 def _strip_search_keyword(expression: Any) -> Any:
