@@ -179,3 +179,10 @@ def test_an_eval_that_only_names_what_the_results_show_decides_nothing():
     decided = explain("spl", filtered, event, CONTEXT)
     assert decided.matched is False
     assert (decided.line, decided.column) == (2, 23)  # the arm's match(...), which failed
+
+
+def test_an_eval_in_a_subsearch_stays_traced_as_the_outer_search_may_read_it():
+    query = ('`sysmon` EventCode=13\n| append [search `sysmon` EventCode=1 CommandLine="*WinDefend*"\n'
+             '    | eval indicator=if(match(CommandLine, "(?i)stop"), "stopped", null())]\n| where isnotnull(indicator)')
+    shown = explain("spl", query, sysmon(EventID=1, Image=SC, CommandLine="sc query WinDefend"), CONTEXT)
+    assert shown.matched is False and shown.line == 3  # the subsearch's match(...), read by the outer where

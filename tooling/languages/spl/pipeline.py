@@ -110,7 +110,8 @@ def compile_pipeline(node: Tree, cx: Compiler, subsearch: bool = False) -> Calla
         stages = children[1:]
     compiled: list[Stage] = []
     for position, stage in enumerate(stages):
-        if stage.data == "eval_cmd" and not _read_later(stage, stages[position + 1:]):
+        # (a subsearch's results go on to commands of the outer search, which may read them)
+        if stage.data == "eval_cmd" and not subsearch and not _read_later(stage, stages[position + 1:]):
             from tooling.languages.spl.leaves import silenced
 
             with silenced():  # it only names what the results show: no predicate of it decides one
