@@ -87,4 +87,9 @@ def build_repository(target: Path, size: int, distinct: bool = False) -> Path:
         folder = target / "detections" / new_id.split(".")[0]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{new_id}.yml").write_text(text, encoding="utf-8")
+    # the repository's local additions (platforms.yml: the SPL macros, reference lists ...) as
+    # well: without them the queries that use them are not evaluated and the run does less
+    local = ROOT / "platforms.yml"
+    if local.is_file():
+        (target / "platforms.yml").write_text(local.read_text(encoding="utf-8"), encoding="utf-8")
     return target / "detections"
