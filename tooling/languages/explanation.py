@@ -32,6 +32,17 @@ MAX_PREDICATE = 100  # characters of a predicate shown
 NO_VALUE = object()  # a leaf that reads no single field (e.g. a free-text term): no value shown
 
 
+@dataclass(frozen=True)
+class Span:
+    """A leaf's place in the query when no one parse-tree node covers it (a negation whose `!` the
+    tree drops, a call with its closing bracket, a macro's expansion): what `_span` reads."""
+
+    line: int  # 1-based
+    column: int
+    start_pos: int  # character offsets in the query
+    end_pos: int
+
+
 @dataclass
 class Leaf:
     """One leaf predicate as evaluated on the event."""

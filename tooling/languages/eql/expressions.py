@@ -30,7 +30,7 @@ from lark import Token, Tree
 
 from tooling.languages import explanation
 from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch
-from tooling.languages.explanation import NO_VALUE
+from tooling.languages.explanation import NO_VALUE, Span
 from tooling.languages.eql import functions
 from tooling.languages.eql.values import (
     NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, text_of, wildcard_matcher,
@@ -99,15 +99,6 @@ def _leaf(node: Tree) -> tuple[Getter, Getter]:
         return _match(node), value(node.children[0])
     # a boolean function: the leaf reads its source (first) argument
     return functions.compile_call(node, value, boolean=True), value(node.children[1])
-
-
-class Span:
-    """A leaf's place in the query when no one parse-tree node spans it (for `explain`)."""
-
-    __slots__ = ("line", "column", "start_pos", "end_pos")
-
-    def __init__(self, line: int, column: int, start_pos: int, end_pos: int):
-        self.line, self.column, self.start_pos, self.end_pos = line, column, start_pos, end_pos
 
 
 _CLOSE = re.compile(r"\s*\)")

@@ -32,13 +32,12 @@ parameter (`?x`), a named-group regex inside and/or/not (its fields would depend
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from lark import Token, Tree
 
 from tooling.languages.evaluation import MISSING, NotEvaluated
-from tooling.languages.explanation import NO_VALUE, traced
+from tooling.languages.explanation import NO_VALUE, Span, traced
 from tooling.languages.logscale.values import (ValueProblem, as_number, glob, glob_match, named_groups,
                                                regex_token, rx_search, string_literal, value_of)
 
@@ -117,16 +116,6 @@ def compiling(text: str) -> Iterator[None]:
         yield
     finally:
         _source[0] = previous
-
-
-@dataclass(frozen=True)
-class Span:
-    """A leaf's place in the query when no one parse-tree node covers it (1-based line/column)."""
-
-    line: int
-    column: int
-    start_pos: int
-    end_pos: int
 
 
 def negated_span(node: Tree) -> Any:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 from lark import Token, Tree
 
 from tooling.languages.evaluation import NotEvaluated
-from tooling.languages.explanation import NO_VALUE, predicate, probing_now, traced
+from tooling.languages.explanation import NO_VALUE, Span, predicate, probing_now, traced
 
 class Silent:
     """Compiling inside a compound leaf: its inner leaves are not traced, only collected."""
@@ -137,15 +137,6 @@ def relocating(text: str, spans: list) -> Iterator[None]:
         _PLACES.reset(token)
 
 
-class Place:
-    """A span of the query as written (what `explanation._span` reads)."""
-
-    __slots__ = ("line", "column", "start_pos", "end_pos")
-
-    def __init__(self, line: int, column: int, start_pos: int, end_pos: int):
-        self.line, self.column, self.start_pos, self.end_pos = line, column, start_pos, end_pos
-
-
 class Relocation:
     def __init__(self, text: str, spans: list):
         self.text = text
@@ -171,7 +162,7 @@ class Relocation:
         start, end = self._back(start, False), self._back(end, True)
         line = self.text.count("\n", 0, start) + 1
         column = start - (self.text.rfind("\n", 0, start) + 1) + 1
-        return Place(line, column, start, end)
+        return Span(line, column, start, end)
 
     def _back(self, offset: int, is_end: bool) -> int:
         """An offset of the expanded text in the query as written (one inside an expansion:

@@ -20,30 +20,19 @@ reading `decide` asks for.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from lark import Token, Tree
 
 from tooling.languages import explanation
 from tooling.languages.evaluation import MISSING
-from tooling.languages.explanation import NO_VALUE, traced
+from tooling.languages.explanation import NO_VALUE, Span, traced
 from tooling.languages.sumo.values import KLEENE, text_of, truth
 
 
 # The query being compiled (evaluate.compile_query sets it): a `!` is not kept in the parse tree,
 # so where a negated leaf starts is found in the text.
 QUERY_TEXT: ContextVar[str | None] = ContextVar("sumo_query_text", default=None)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A leaf's position when no one node spans it (a negation whose `!` the tree drops)."""
-
-    line: int
-    column: int
-    start_pos: int
-    end_pos: int
 
 
 def span(node: Any) -> Any:
@@ -183,5 +172,5 @@ def stage_leaf(stage: Tree, source: str, width: int) -> Callable[[dict, Any], An
     return decided
 
 
-__all__ = ["QUERY_TEXT", "Span", "expression_leaf", "leaf_span", "negation_span", "scope_leaf", "shown", "span",
+__all__ = ["QUERY_TEXT", "expression_leaf", "leaf_span", "negation_span", "scope_leaf", "shown", "span",
            "stage_leaf"]
