@@ -22,7 +22,8 @@ from tooling.checks.content import has_placeholder
 from tooling.checks.queries import has_errors, place, queries_to_parse, query_digest
 from tooling.diagnostics import Diagnostic
 from tooling.languages import LANGUAGES, get_language
-from tooling.languages.evaluation import MISSING, EvaluationContext
+from tooling.languages.base import BATCH_SIZE
+from tooling.languages.evaluation import MISSING, Evaluation, EvaluationContext
 from tooling.languages.explanation import explain, leaf_values
 from tooling.package import Package, QueryResults
 from tooling.platforms import classify, render
@@ -146,10 +147,15 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
     noted: set[str] = set()
     explained = 0
     declined: dict[str, list[tuple[bool, bool]]] = {}  # test -> (expected, agrees) of declared samples
+    renderings = []
     for position, sample in enumerate(samples):
         kind = kinds[position] if kinds is not None else classify(sample.event, logsource)
-        rendering = render(key, sample.event, logsource, index=position, kind=kind) if kind else None
+        renderings.append(render(key, sample.event, logsource, index=position, kind=kind) if kind else None)
+    together = _together(language, text, context, renderings)
+    for position, sample in enumerate(samples):
+        rendering = renderings[position]
         if rendering is None:
+            kind = kinds[position] if kinds is not None else classify(sample.event, logsource)
             why = (f"{LANGUAGES[key].platform} has no form for a {kind} event" if kind
                    else "the sample is no kind of event dac knows")
             add(package_id, key, sample.test, sample.label, sample.expected, None, why)
@@ -158,7 +164,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
                 diagnostics.append(Diagnostic("DAC513", f"{name} query not run on sample {sample.label} of test "
                                               f"{sample.test!r}: {why}"))
             continue
-        evaluation = language.evaluate(text, [rendering.event], context)
+        evaluation = together[position] if together else language.evaluate(text, [rendering.event], context)
         if not evaluation.ok:
             add(package_id, key, sample.test, sample.label, sample.expected, None, evaluation.reason)
             if evaluation.reason not in noted:
@@ -196,6 +202,23 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
             diagnostics.append(Diagnostic("DAC515", f"{name} query agrees with every sample of test {test!r}: "
                                           f"its not_covered_by entry for {key} can go"))
     return results, diagnostics
+
+
+def _together(language: Any, text: str, context: EvaluationContext, renderings: list) -> dict[int, Evaluation]:
+    """Each rendered sample's evaluation from one run over all of them, when the query decides
+    each event on its own (`Language.per_event`); empty when it does not, or when that run gives
+    no verdict (a construct not evaluated on one sample must not cost the others theirs)."""
+    positions = [position for position, rendering in enumerate(renderings) if rendering is not None]
+    if len(positions) < 2 or len(positions) > BATCH_SIZE or not language.per_event(text, context):
+        return {}
+    evaluation = language.evaluate(text, [renderings[position].event for position in positions], context)
+    if not evaluation.ok:
+        return {}
+    matched = {positions[index] for index in evaluation.matched}
+    return {position: _MATCHED if position in matched else _MISSED for position in positions}
+
+
+_MATCHED, _MISSED = Evaluation(True, [0]), Evaluation(True, [])  # read, never changed
 
 
 def decided(key: str, text: str, event: dict, context: EvaluationContext,

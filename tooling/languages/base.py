@@ -58,6 +58,10 @@ class ParseResult:
     tree: Any = None
 
 
+# the most events `per_event` queries are run on at once (a package has a few dozen samples)
+BATCH_SIZE = 100
+
+
 class Language:
     """One query language. Subclasses implement `_parse`; `parse` adds the guarantees."""
 
@@ -160,23 +164,76 @@ class Language:
 
     def references(self, text: str, tree: Any = None) -> list[Reference]:
         """The tables, fields and compared values the query names (empty when it does not parse
-        or the language does not report them yet). `tree`: the query's parse tree, if at hand."""
+        or the language does not report them yet). `tree`: the query's parse tree, if at hand.
+        Kept by the query's text, as parse results and compiled queries are (the platform checks
+        and the telemetry check both read them); the list is read, never changed, by callers."""
+        cache = self.__dict__.setdefault("_references_cache", {})
+        found = cache.get(text) if isinstance(text, str) else None
+        if found is not None:
+            return found
         if tree is None:
             parsed = self.parse(text)
             if not parsed.ok:
                 return []
             tree = parsed.tree
         try:
-            return list(self._references(tree, text))
+            found = list(self._references(tree, text))
         except Exception:  # noqa: BLE001 - the platform checks are skipped rather than crash
-            return []
+            found = []
+        if isinstance(text, str):
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[text] = found
+        return found
 
     def _references(self, tree: Any, text: str) -> Iterable[Reference]:
         return ()
 
+    def per_event(self, text: str, context: EvaluationContext | None = None) -> bool:
+        """Whether the query decides each event on its own: no aggregate, sequence, join, limit,
+        subsearch or row-order function, so one run over many events returns exactly the events
+        a run on each alone would. Then a package's samples are evaluated in one run (a third of
+        the cost of a run each). False whenever unsure: a run per event is always right.
+        `context`: what the repository declares (an SPL macro may hide a pipe)."""
+        cache = self.__dict__.setdefault("_per_event_cache", {})
+        found = cache.get(text) if isinstance(text, str) else False
+        if found is None:
+            parsed = self.parse(text)
+            try:
+                found = bool(parsed.ok and self._per_event(parsed.tree))
+            except Exception:  # noqa: BLE001 - unsure: evaluate event by event
+                found = False
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[text] = found
+        return found and self._per_event_in(text, context or EMPTY_CONTEXT)
+
+    def _per_event(self, tree: Any) -> bool:
+        return False
+
+    def _per_event_in(self, text: str, context: EvaluationContext) -> bool:
+        return True
+
     def _compile(self, tree: Any, text: str) -> Compiled:
         """Turn a parse tree into a `Compiled` callable; raise NotEvaluated for what it cannot."""
         raise NotEvaluated(f"{self.name} queries are not evaluated yet")
+
+
+def node_kinds(tree: Any) -> set[str]:
+    """The rule names of every node of a parse tree (for `Language._per_event`)."""
+    return {str(node.data) for node in tree.iter_subtrees()} if hasattr(tree, "iter_subtrees") else set()
+
+
+def first_words(tree: Any, kind: str) -> set[str]:
+    """The first token of each `kind` node, lower-cased: a call's function, a command's name."""
+    words = set()
+    for node in tree.iter_subtrees():
+        if node.data == kind and node.children:
+            first = node.children[0]
+            while hasattr(first, "children") and first.children:
+                first = first.children[0]
+            words.add(str(first).lower())
+    return words
 
 
 def _not_evaluated(exc: NotEvaluated) -> Evaluation:

@@ -91,7 +91,7 @@ from lark import Token, Tree
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.aql.lint import RULES
-from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, position_of
+from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, first_words, node_kinds, position_of
 
 # Words for the terminals that have no literal text, and groups of terminals that read better as
 # one phrase ("an expression" instead of eleven token kinds).
@@ -121,12 +121,25 @@ _UNCLOSED = {"'": "a 'string' that is not closed on its line", '"': 'a "quoted n
 _UNITS = {"SECOND", "SECONDS", "MINUTE", "MINUTES", "HOUR", "HOURS", "DAY", "DAYS"}
 
 
+_AGGREGATES = frozenset({"count", "sum", "avg", "min", "max", "first", "last", "uniquecount", "stdev", "stdevp",
+                         "variance", "variancep", "median", "distinctcount"})
+
 class AqlLanguage(LarkLanguage):
     def _compile(self, tree: Tree, text: str):
         """The query as a `Compiled` callable with QRadar's semantics (evaluate.py)."""
         from tooling.languages.aql.evaluate import compile_query
 
         return compile_query(tree)
+
+    def _per_event(self, tree: Tree) -> bool:
+        """One SELECT without GROUP BY, HAVING, LIMIT, SESSION BY or an aggregate function."""
+        kinds = node_kinds(tree)
+        if kinds & {"group_clause", "having_clause", "limit_clause", "session_clause", "into_clause",
+                    "parameters_clause"}:
+            return False
+        if sum(1 for _ in tree.find_data("select_stmt")) != 1:
+            return False  # a subquery reads all events
+        return not first_words(tree, "function_name") & _AGGREGATES
 
     def _references(self, tree: Tree, text: str):
         """Tables, fields and compared values the query names (references.py)."""

@@ -61,7 +61,7 @@ import threading
 
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+from tooling.languages.base import LarkLanguage, describe_terminal, node_kinds, position_of
 from tooling.languages.eql.endpoint import endpoint_errors
 from tooling.languages.eql.lint import INDEXED, RULES, remember
 
@@ -132,6 +132,10 @@ class EqlLanguage(LarkLanguage):
         from tooling.languages.eql.evaluate import compile_query
 
         return compile_query(tree, text)
+
+    def _per_event(self, tree) -> bool:
+        """One event query without pipes (no sequence, sample, `descendant of` or head/tail)."""
+        return not node_kinds(tree) & {"sequence", "sample", "subquery", "pipe", "join_keys"}
 
     def _references(self, tree, text: str):
         from tooling.languages.eql.references import references

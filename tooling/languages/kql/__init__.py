@@ -77,7 +77,7 @@ from pathlib import Path
 from typing import Iterable
 
 
-from tooling.languages.base import LarkLanguage, describe_terminal
+from tooling.languages.base import LarkLanguage, describe_terminal, first_words, node_kinds
 from tooling.languages.kql import lint
 from tooling.languages.kql.columns import where_on_dropped_column
 from tooling.languages.kql.tree import mark_sources
@@ -111,6 +111,14 @@ _WORDS = {
 }
 
 
+# operators that keep, drop or reshape each row alone (the rest see many rows: summarize, top,
+# take, join, distinct ...); functions that read other rows or a subquery's result
+_PER_EVENT_OPERATORS = frozenset({"where_op", "extend_op", "project_op", "project_away_op", "project_rename_op",
+                                  "project_reorder_op", "sort_op", "union_op", "parse_op", "mv_expand_op"})
+_EXPRESSION_RULES = frozenset({"cmp_op", "list_op", "between_op", "add_op", "mul_op"})  # not operators
+_ACROSS_ROWS = frozenset({"toscalar", "prev", "next", "row_number", "row_cumsum", "row_rank_dense", "row_rank_min",
+                          "row_window_session", "materialize"})
+
 class KqlLanguage(LarkLanguage):
     def _parse(self, text: str):
         tree, errors = super()._parse(text)
@@ -123,6 +131,13 @@ class KqlLanguage(LarkLanguage):
     def _compile(self, tree, text: str):
         from tooling.languages.kql.evaluate import compile_query
         return compile_query(tree, text)
+
+    def _per_event(self, tree) -> bool:
+        """Row by row: only operators that keep or reshape each row alone, no function that reads
+        other rows (`prev`, `row_number`, `toscalar` of a subquery)."""
+        kinds = node_kinds(tree) - _EXPRESSION_RULES
+        return all(kind in _PER_EVENT_OPERATORS for kind in kinds if kind.endswith("_op")) and \
+            not first_words(tree, "call") & _ACROSS_ROWS
 
     def _references(self, tree, text: str):
         from tooling.languages.kql.references import references

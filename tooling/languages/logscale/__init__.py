@@ -69,7 +69,7 @@ from typing import Iterable
 from lark import Tree
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal
+from tooling.languages.base import BATCH_SIZE, STRUCTURE, LarkLanguage, describe_terminal, node_kinds
 from tooling.languages.logscale.aggregate import dropped_field_rule
 from tooling.languages.logscale.lint import RULES, index
 
@@ -99,6 +99,12 @@ def query_parameter_rule(tree, _text):
                          token.line or 1, token.column or 1)
 
 
+def _at_least(value, bound: int) -> bool:
+    """A limit= argument that is a number of at least `bound` (one written as text is unsure)."""
+    text = str(value.children[0] if isinstance(value, Tree) and value.children else value)
+    return text.isdigit() and int(text) >= bound
+
+
 class LogScaleLanguage(LarkLanguage):
     def _parse(self, text: str):
         tree, errors = super()._parse(text)
@@ -111,6 +117,22 @@ class LogScaleLanguage(LarkLanguage):
         from tooling.languages.logscale.evaluate import compile_query  # noqa: PLC0415 - loaded when evaluating
 
         return compile_query(tree, text)
+
+    def _per_event(self, tree) -> bool:
+        """Event by event: filters, assignments, case/match and row functions; `table`, `select`
+        and `sort` without a limit only order or show rows (the evaluator keeps 200, more than a
+        package's samples, or its own limit when at least as many); no aggregate, head/tail, join or defineTable."""
+        from tooling.languages.logscale.batch import BATCH
+
+        if node_kinds(tree) & {"aggregate_list", "subquery", "saved_search"}:
+            return False
+        for call in tree.find_data("call"):
+            name = str(call.children[0]).lower()
+            if name in BATCH and (name not in ("table", "sort") or any(
+                    str(argument.children[0]).lower() == "limit" and not _at_least(argument.children[-1], BATCH_SIZE)
+                    for argument in call.find_data("named_argument"))):
+                return False
+        return True
 
     def _references(self, tree, text: str):
         """Tags, fields and compared values the query names (references.py)."""

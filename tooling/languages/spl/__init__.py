@@ -90,7 +90,7 @@ from typing import Iterable
 from lark import Token, Tree
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal, placeholder_rule
+from tooling.languages.base import LarkLanguage, describe_terminal, first_words, placeholder_rule
 from tooling.languages.spl.lint import RULES
 
 # Readable names for the grammar's terminals in "expected ..." messages.
@@ -120,12 +120,36 @@ _CLOSED = {'"': re.compile(r'"(?:[^"\\]|\\.)*"', re.S), "'": re.compile(r"'(?:[^
            "`": re.compile(r"`[^`]+`")}
 
 
+# commands that see many events at once; and the named commands that handle each event alone
+_ACROSS_EVENTS = frozenset({"stats_cmd", "chart_cmd", "tstats_cmd", "subsearch", "nested_cmd", "macro_cmd"})
+_PER_EVENT_COMMANDS = frozenset({"table", "fields", "sort", "rename", "regex", "spath", "fillnull", "convert",
+                                 "lookup"})
+
 class SplLanguage(LarkLanguage):
     def _compile(self, tree, text: str):
         """The query compiled for evaluation (pipeline.py and the modules it names)."""
         from tooling.languages.spl.pipeline import compile_query
 
         return compile_query(tree, text)
+
+    def _per_event(self, tree) -> bool:
+        """Event by event: search, where, eval, rex, rename and display commands; no stats,
+        tstats, subsearch, macro command, dedup, head or `sort N`."""
+        for node in tree.iter_subtrees():
+            if node.data in _ACROSS_EVENTS:
+                return False
+            if node.data in ("required_cmd", "generic_cmd"):
+                name = first_words(node, node.data).pop() if node.children else ""
+                if name not in _PER_EVENT_COMMANDS:
+                    return False
+                if name == "sort" and any(isinstance(t, Token) and str(t).isdigit() for t in node.scan_values(
+                        lambda v: isinstance(v, Token))):
+                    return False  # `sort 5 x`: a limit
+        return True
+
+    def _per_event_in(self, text: str, context) -> bool:
+        # a macro is expanded as text: one whose body has a pipe or a subsearch may add a command
+        return "`" not in text or not any("|" in body or "[" in body for body in context.macros.values())
 
     def _references(self, tree, text: str):
         """Tables (indexes, sourcetypes, data models, lookups), fields and compared values."""

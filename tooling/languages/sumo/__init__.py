@@ -78,7 +78,7 @@ import re
 from pathlib import Path
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, placeholder_rule
+from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, node_kinds, placeholder_rule
 from tooling.languages.sumo.lint import RULES
 from tooling.languages.sumo.tree import Shaper, SumoTree
 
@@ -107,6 +107,11 @@ _OPERATORS = {"COMPARE", "MATCHES", "IN", "CONTAINS", "ADD_OP", "MUL_OP", "STAR"
               "AMPAMP", "BARBAR", "NOT", "QMARK"}
 
 
+# stages that see many messages at once (named by tree.Shaper), and operators dac names only
+# generically (accum, backshift, total, ... among them)
+_ACROSS_MESSAGES = frozenset({"aggregate_cmd", "join_cmd", "filter_cmd", "limit_cmd", "top_cmd", "transpose_cmd",
+                              "save_cmd", "generic_cmd", "scope_subquery", "subquery"})
+
 class SumoLanguage(LarkLanguage):
     """LarkLanguage with plainer words for the two lexer errors users hit most.
 
@@ -119,6 +124,11 @@ class SumoLanguage(LarkLanguage):
         from tooling.languages.sumo.evaluate import compile_query
 
         return compile_query(tree, text)
+
+    def _per_event(self, tree) -> bool:
+        """Message by message: where, parse, json, field expressions, fields, sort, lookup; no
+        aggregate, join, limit, top, subquery or other operator."""
+        return node_kinds(tree).isdisjoint(_ACROSS_MESSAGES)
 
     def _references(self, tree, text: str):
         """Indexes, metadata, fields and compared values the query names (references.py)."""

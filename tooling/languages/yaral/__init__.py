@@ -113,6 +113,14 @@ class YaralLanguage(LarkLanguage):
 
         return compile_query(tree)
 
+    def _per_event(self, tree) -> bool:
+        """A single-event rule: no match section, and a condition that is one event variable."""
+        if any(True for _ in tree.find_data("match_section")):
+            return False
+        conditions = list(tree.find_data("condition_section"))
+        return len(conditions) == 1 and len(conditions[0].children) == 1 and \
+            getattr(conditions[0].children[0], "data", None) == "exists"
+
     def _references(self, tree, text: str):
         """Event types, fields and compared values the query names (references.py)."""
         from tooling.languages.yaral.references import references
