@@ -37,6 +37,16 @@ def registry_action(value: Any, sample: Mapping | None = None) -> Any:
             "RenameKey": "modified"}.get(str(kind))
 
 
+_TYPED_DATA = re.compile(r"\w+\s\((.+)\)")
+
+
+def registry_value_data(value: Any, sample: Mapping | None = None) -> Any:
+    """CIM `registry_value_data` as the Sysmon add-on builds it: the payload of a typed Details
+    (`DWORD (0x00000000)` -> `0x00000000`: its RegistryValueData extraction), else Details itself."""
+    found = _TYPED_DATA.fullmatch(value) if isinstance(value, str) else None
+    return found.group(1) if found else value
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -116,6 +126,7 @@ def creator_and_target(part: str) -> Any:
 TRANSFORMS = {
     "xml_event_source": xml_event_source,
     "registry_event_type": registry_event_type, "registry_action": registry_action,
+    "registry_value_data": registry_value_data,
     "json_items_name": json_items_name, "json_items_value": json_items_value,
     "syslog_sourcetype": syslog_sourcetype, "asa_message_id": asa_message_id,
     "ios_mnemonic": ios_mnemonic, "ios_facility": ios_facility, "hex_id": hex_id,
