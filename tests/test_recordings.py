@@ -96,6 +96,9 @@ def test_the_lab_recording_replays_through_every_query():
     assert results["sigma"].matched == (1, 2)
     assert results["kql"].matched == (1, 2) and results["kql"].ok
     assert results["kql"].rendered == 6
+    # every language, Sumo among them: a recorded Sysmon event names its provider, and is still
+    # Sysmon's (EventData with named values), not a classic provider's
+    assert {key: results[key].matched for key in results} == {key: (1, 2) for key in results}
 
 
 def test_cli_replay_json_and_a_missing_recording(run_dac, tmp_path):

@@ -181,7 +181,7 @@ SECURITY_4688 = {"EventID": 4688, "Image": "C:\\Windows\\System32\\WindowsPowerS
 @pytest.mark.parametrize("details,value_data", [
     ("DWORD (0x00000000)", "0x00000000"), ("QWORD (0x00000000-0x00000001)", "0x00000000-0x00000001"),
     ("C:\\Program Files\\x.exe", "C:\\Program Files\\x.exe"), ("Binary Data", "Binary Data")])
-def test_spl_registry_value_data_is_the_payload_of_a_typed_details_as_the_sysmon_add_on_extracts_it(details, value_data):
+def test_spl_registry_value_data_is_a_typed_details_payload_as_the_sysmon_add_on_extracts_it(details, value_data):
     event = render("spl", {"EventID": 13, "EventType": "SetValue", "TargetObject": "HKLM\\SOFTWARE\\x\\v",
                            "Details": details, "Image": "C:\\Windows\\regedit.exe"}).event
     assert (event["Details"], event["registry_value_data"]) == (details, value_data)

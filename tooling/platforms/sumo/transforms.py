@@ -25,6 +25,16 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
+_SYSTEM = frozenset({"EventID", "Provider_Name", "Channel"})  # the event's System part, not its EventData
+
+
+def _classic(sample: Mapping) -> bool:
+    """A classic provider's event (its values unnamed insertion strings), not Sysmon's: samples
+    name the provider only then, while a recorded Sysmon event names Sysmon's own."""
+    return "Provider_Name" in sample and sample["Provider_Name"] != SYSMON_PROVIDER
+
+
 def _windows_event_data(sample: Mapping) -> tuple[str, str, str, dict]:
     """(channel, provider, message title, EventData) of a Windows sample."""
     event_id = str(sample.get("EventID", ""))
@@ -34,14 +44,14 @@ def _windows_event_data(sample: Mapping) -> tuple[str, str, str, dict]:
         data = {"SubjectUserName": name, "SubjectDomainName": domain, "NewProcessName": sample.get("Image", ""),
                 "CommandLine": sample.get("CommandLine", ""), "ParentProcessName": sample.get("ParentImage", "")}
         return "Security", "Microsoft-Windows-Security-Auditing", "A new process has been created.", data
-    if "Provider_Name" in sample:
+    if _classic(sample):
         # A classic provider's unnamed insertion strings; Sumo does not document how its JSON format
         # names values without a Name, so they are shown as one Data list. The rendered Message is
         # what queries read.
         values = windows_insertion_strings(sample) or [text(sample.get("Data", ""))]
         data = {"Data": values if len(values) > 1 else values[0]}
         return str(sample.get("Channel") or "Application"), str(sample["Provider_Name"]), windows_message(sample), data
-    data = {name: text(value) for name, value in sample.items() if name != "EventID"}
+    data = {name: text(value) for name, value in sample.items() if name not in _SYSTEM}
     if event_id == "1" and "RuleName" not in data:
         data = {"RuleName": "-", **data}
     return "Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", _SYSMON_TITLES.get(event_id, ""), data
@@ -53,7 +63,7 @@ def windows_json(sample: dict) -> str:
     rendered text in Message; _sourceHost is "parsed from the field Computer"."""
     channel, provider, title, data = _windows_event_data(sample)
     event_id = sample.get("EventID", "")
-    if "Provider_Name" in sample:
+    if _classic(sample):
         message = title
     else:
         message = "\r\n".join([title, *(f"{k}: {v}" for k, v in data.items())])
