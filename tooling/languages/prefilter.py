@@ -24,6 +24,7 @@ What is read of a pattern is kept per compiled pattern: a query's patterns meet 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import regex
@@ -44,7 +45,7 @@ Requirement = frozenset
 Cost = "tuple[tuple[int, int], dict[int, int]] | None"
 _ONE: Cost = ((1, 0), {0: 1})  # a character, a class, an anchor: one way, one test
 
-_patterns: dict[int, tuple] = {}  # id -> (pattern, requirements, cost), per compiled pattern
+_patterns: dict[int, tuple] = {}  # id -> (pattern, requirements, cost, longest quick texts), per pattern
 
 
 class _Unknown(Exception):
@@ -315,20 +316,41 @@ def untimed(compiled: regex.Pattern, method: str, text: str) -> Any:
         if len(_patterns) >= _KEPT:
             _patterns.clear()
         pattern = compiled.pattern
-        found = _patterns[id(compiled)] = (
-            compiled, *(_read(pattern, compiled.flags) if isinstance(pattern, str) else ((), None)))
-    _, needs, cost = found
-    if cost is None or type(text) is not str:
-        return SLOW
-    n = len(text) + 1
-    steps = sum(c * n ** d for d, c in cost[1].items() if d <= 8) if max(cost[1], default=0) <= 8 else STEP_LIMIT + 1
-    if not _ANCHORED[method]:
-        steps *= n  # a search tries the pattern at each position
-    if steps > STEP_LIMIT:
+        needs, cost = _read(pattern, compiled.flags) if isinstance(pattern, str) else ((), None)
+        found = _patterns[id(compiled)] = (compiled, needs, cost, _longest(cost, True), _longest(cost, False))
+    _, needs, cost, anchored, unanchored = found
+    if cost is None or type(text) is not str or len(text) > (anchored if _ANCHORED[method] else unanchored):
         return SLOW
     if needs and _lacks(needs, text):
         return None
     return getattr(compiled, method)(text)
+
+
+def _steps(cost: tuple, n: int, anchored: bool) -> int:
+    """The bound on character tests for a text of n - 1 characters (a search tries each position)."""
+    steps = sum(c * n ** d for d, c in cost[1].items())
+    return steps if anchored else steps * n
+
+
+def _longest(cost: tuple | None, anchored: bool) -> int:
+    """The longest text whose bound stays within STEP_LIMIT (-1: none), found once per pattern: the
+    bound grows with the length, so each call compares lengths instead of summing its terms."""
+    if cost is None or max(cost[1], default=0) > 8:
+        return -1
+    if _steps(cost, 1, anchored) > STEP_LIMIT:
+        return -1
+    low, high = 1, 2  # n = length + 1: steps(low) within the limit; find high beyond it
+    while _steps(cost, high, anchored) <= STEP_LIMIT:
+        low, high = high, high * 2
+        if high > 1 << 40:
+            return sys.maxsize  # within the limit at any length a text can have
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _steps(cost, middle, anchored) <= STEP_LIMIT:
+            low = middle
+        else:
+            high = middle
+    return low - 1
 
 
 def _lacks(needs: tuple[Requirement, ...], text: str) -> bool:
