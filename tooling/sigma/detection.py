@@ -19,6 +19,7 @@ import operator
 import re
 import time
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any, Callable
 
 import regex
@@ -266,7 +267,7 @@ def _value_test(value: Any, options: dict[str, Any], where: str) -> Test:
         if not isinstance(value, str):
             raise InvalidDetection(f"{where}: 're' takes a regular expression text, not {_kind(value)}")
         try:
-            expression = regex.compile(value, options["flags"])
+            expression = _compiled(value, options["flags"])
         except (regex.error, RecursionError, OverflowError, ValueError) as exc:
             raise InvalidDetection(f"{where}: the regular expression does not compile ({exc})")
         return _each(lambda item: _within_time(expression.search, _text(item), where))
@@ -342,6 +343,14 @@ def _number(value: Any) -> int | float | None:
     return value if _is_number(value) else None
 
 
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str, flags: int) -> regex.Pattern:
+    """A pattern compiled once per run: each package's rules are parsed afresh, and the regex
+    module's own cache (500 patterns) is shared with the seven evaluators, whose patterns evict
+    these."""
+    return regex.compile(pattern, flags)
+
+
 def _wildcards(value: str, contains: bool = False, startswith: bool = False, endswith: bool = False,
                cased: bool = False, windash: bool = False) -> Any:
     """A Sigma string as a regex for fullmatch: `*` any text, `?` one character, `\\*` `\\?` `\\\\`
@@ -364,7 +373,7 @@ def _wildcards(value: str, contains: bool = False, startswith: bool = False, end
         i += 1
     if (contains or startswith) and (not parts or parts[-1] != ".*"):
         parts.append(".*")
-    return regex.compile("".join(parts), regex.DOTALL | (0 if cased else regex.IGNORECASE))
+    return _compiled("".join(parts), regex.DOTALL | (0 if cased else regex.IGNORECASE))
 
 
 def _word_initial_dash(value: str, index: int) -> bool:
