@@ -128,6 +128,31 @@ def probing(flip: frozenset = frozenset()) -> Iterator[Probe]:
         _probe = previous
 
 
+@contextmanager
+def untraced() -> Iterator[None]:
+    """No leaf is recorded or flipped while it is open: `predicate` and `traced` leaves give the
+    result they hold, as outside an explanation. For a stage that only names what the results
+    show (a label no later stage reads): its predicates choose a value, not whether an event is
+    returned, so no sample could prove them (tooling/coverage.py) and none decides a verdict."""
+    global _probe
+    previous, _probe = _probe, None
+    try:
+        yield
+    finally:
+        _probe = previous
+
+
+def untraced_stage(run: Callable[..., Any]) -> Callable[..., Any]:
+    """A compiled stage (whatever its arguments) that runs `untraced` while an explanation
+    probes; outside one it costs one more call and one global read."""
+    def stage(*args):
+        if _probe is None:
+            return run(*args)
+        with untraced():
+            return run(*args)
+    return stage
+
+
 def _span(node: Any) -> tuple[int, int, int | None, int | None]:
     meta = getattr(node, "_meta", None) if type(node).__name__ == "Tree" else None
     holder = meta if meta is not None else node
