@@ -142,6 +142,14 @@ def untraced() -> Iterator[None]:
         _probe = previous
 
 
+def names_one_of(name: str, fields: frozenset[str]) -> bool:
+    """Whether a field name a later stage reads (lower-cased) is one of `fields` a label stage
+    sets, a path into one (`a.b`, `a[0]`) or the object holding one: the label analyses of
+    each language (kql/labels.py, sumo/labels.py, logscale/labels.py) count it as a read."""
+    return name in fields or any(name.startswith((field + ".", field + "["))
+                                 or field.startswith((name + ".", name + "[")) for field in fields)
+
+
 def untraced_stage(run: Callable[..., Any]) -> Callable[..., Any]:
     """A compiled stage (whatever its arguments) that runs `untraced` while an explanation
     probes; outside one it costs one more call and one global read."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from lark import Token, Tree
 
+from tooling.languages.explanation import names_one_of
 from tooling.languages.kql.tree import name_of, nodes
 
 # operators that read only the columns they name (the others, `search` or `evaluate`, may read any)
@@ -149,7 +150,8 @@ def _read(assigned: frozenset[str], later: list[Tree]) -> bool:
             for item in op.children[0].children:
                 if name_of(item) is not None:
                     continue  # a bare column: shown
-                value = item.children[-1] if isinstance(item, Tree) and item.data in ("assign", "tuple_assign") else item
+                computed = isinstance(item, Tree) and item.data in ("assign", "tuple_assign")
+                value = item.children[-1] if computed else item
                 if _mentions(value, assigned):
                     return True
             continue
@@ -189,6 +191,6 @@ def _mentions(node: Any, assigned: frozenset[str]) -> bool:
         if parent is not None and parent.data == "string":
             text = text.lstrip("hH@")[1:-1]
         lowered = text.lower()
-        if lowered in assigned or lowered in _ALL_COLUMNS:
+        if names_one_of(lowered, assigned) or lowered in _ALL_COLUMNS:
             return True
     return False

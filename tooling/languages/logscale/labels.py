@@ -21,6 +21,7 @@ from typing import Any
 
 from lark import Token, Tree
 
+from tooling.languages.explanation import names_one_of
 from tooling.languages.logscale.filters import FILTER_FUNCTIONS, RAW
 
 _FILTERS = frozenset({"filter_and", "filter_or", "not_filter", "comparison", "tag_filter", "like", "in_list",
@@ -130,7 +131,6 @@ def _mentions(node: Tree, assigned: frozenset[str]) -> bool:
         if token.type not in ("WORD", "NAME", "STRING"):
             continue
         name = _name(token)
-        if any(name == field or name.startswith((field + ".", field + "[")) or field.startswith((name + ".", name + "["))
-               for field in assigned):
+        if names_one_of(name, assigned):
             return True
     return False

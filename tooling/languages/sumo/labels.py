@@ -19,6 +19,7 @@ from typing import Iterable
 
 from lark import Token, Tree
 
+from tooling.languages.explanation import names_one_of
 from tooling.languages.sumo.tree import field_name
 
 # operators that read only the fields they name
@@ -78,7 +79,6 @@ def _mentions(node: Tree, assigned: frozenset[str]) -> bool:
             name = field_name(token)
             if name is None:
                 continue
-        if any(name == field or name.startswith((field + ".", field + "[")) or field.startswith((name + ".", name + "["))
-               for field in assigned):
+        if names_one_of(name, assigned):
             return True
     return False
