@@ -87,3 +87,71 @@ def test_an_explanation_stops_probing_when_its_time_is_spent(monkeypatch):
     explained = explain("kql", QUERY, row(FileName="sc.exe", ProcessCommandLine="sc stop windefendx"))
     assert explained.deciding == []  # no flip was run: nothing is known to decide
     assert explained.sentence().startswith("no single predicate decides; these did not hold:")
+
+
+LABELLED = """DeviceProcessEvents
+| where ProcessCommandLine has "WinDefend"
+| extend Indicator = iff(FileName =~ "sc.exe", "service control", "other")
+| project Timestamp, DeviceName, Indicator, ProcessCommandLine
+| sort by Timestamp desc"""
+SC_STOP = row(FileName="sc.exe", ProcessCommandLine="sc stop WinDefend", Timestamp="2026-01-01T00:00:00Z")
+
+
+def test_an_extend_that_only_names_what_the_results_show_decides_nothing():
+    # no later operator but project and sort reads `Indicator`: its iff() condition is no
+    # predicate (coverage asks no sample to prove it); read by a `where`, the same condition decides
+    shown = explain("kql", LABELLED, SC_STOP)
+    assert shown.matched is True
+    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
+    filtered = LABELLED.replace("| project", '| where Indicator == "other"\n| project')
+    decided = explain("kql", filtered, SC_STOP)
+    assert decided.matched is False
+    assert (decided.line, decided.column) == (3, 26)  # the iff's `FileName =~ "sc.exe"`, which held
+
+
+LET_UNION = """let Hits = DeviceProcessEvents
+    | where ProcessCommandLine has "WinDefend"
+    | extend Indicator = iff(FileName =~ "sc.exe", "service control", "other");
+union Hits, (DeviceRegistryEvents | where RegistryValueName == "Start")
+| project Timestamp, DeviceName, Indicator"""
+
+
+def test_a_let_bound_extend_is_read_through_the_pipelines_that_consume_it():
+    shown = explain("kql", LET_UNION, SC_STOP)
+    assert shown.matched is True
+    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
+    filtered = LET_UNION.replace("union Hits,", 'union (Hits | where Indicator == "other"),')
+    decided = explain("kql", filtered, SC_STOP)
+    assert decided.matched is False and (decided.line, decided.column) == (3, 30)
+
+
+@pytest.mark.parametrize("later, label", [
+    ("| project-away Indicator", True),
+    ("| sort by Indicator asc", True),
+    ("| join kind=inner (DeviceNetworkEvents | project DeviceName) on DeviceName", True),
+    ("| project-away Ind*", False),  # a wildcard may name it
+    ("| project Label = Indicator", False),  # a rename
+    ("| summarize count() by Indicator", False),
+    ("| sort by Indicator asc | take 1", False),  # the sort key chooses the row kept
+    ("| top 1 by Indicator", False),
+    ("| join kind=inner (DeviceNetworkEvents | project Indicator = DeviceName) on Indicator", False),
+    ("| where * has \"service\"", False),
+    ("| extend Copy = column_ifexists(\"Indicator\", \"\")", False),
+    ("| search \"service\"", False),  # an operator that reads every column
+])
+def test_which_later_operators_read_an_extended_column(later, label):
+    from tooling.languages import get_language
+    from tooling.languages.kql.labels import label_stages
+    from tooling.languages.kql.tree import nodes
+
+    tree = get_language("kql").parse(f"{LABELLED.rsplit(chr(10), 2)[0]}\n{later}").tree
+    assert (id(nodes(tree, "extend_op")[0]) in label_stages(tree)) is label
+
+
+def test_an_extend_in_a_scalar_sub_query_counts_as_read():
+    from tooling.languages import get_language
+    from tooling.languages.kql.labels import label_stages
+
+    query = ('let Names = toscalar(DeviceProcessEvents | extend Indicator = iff(FileName =~ "sc.exe", "a", "b")'
+             ' | summarize make_set(FileName));\nDeviceProcessEvents | where FileName in (Names)')
+    assert label_stages(get_language("kql").parse(query).tree) == frozenset()

@@ -160,3 +160,52 @@ def test_probing_leaves_the_verdict_unchanged_outside_an_explanation():
     named = "#event_simpleName=ProcessRollup2 CommandLine=/sc\\s+stop\\s+(?<Service>\\S+)/i\n| Service=WinDefend"
     explain("logscale", named, missed)
     assert get_language("logscale").evaluate(named, [matched, missed]).matched == [0]
+
+
+LABELLED = r'''#event_simpleName=ProcessRollup2 CommandLine=/\bstop\b/i
+| case {
+    in(field="FileName", values=["sc.exe"], ignoreCase=true) | Tool := "sc" ;
+    * | Tool := "other" ;
+  }
+| table([@timestamp, ComputerName, Tool, CommandLine], sortby=@timestamp, order=desc)'''
+
+
+def test_a_case_that_only_names_what_the_results_show_decides_nothing():
+    # the `*` branch keeps every event and only `table` reads `Tool`: the in() condition is no
+    # predicate (coverage asks no sample to prove it); read by a filter, the same condition decides
+    event = process(FileName="sc.exe", CommandLine="sc stop WinDefend")
+    shown = explain("logscale", LABELLED, event)
+    assert shown.matched is True
+    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
+    filtered = LABELLED.replace("| table", '| Tool="other"\n| table')
+    decided = explain("logscale", filtered, event)
+    assert decided.matched is False
+    assert (decided.line, decided.column) == (3, 5)  # the in(), which held
+
+
+def test_a_case_without_a_branch_that_keeps_every_event_is_a_filter():
+    query = LABELLED.replace('    * | Tool := "other" ;\n', "")
+    decided = explain("logscale", query, process(FileName="net.exe", CommandLine="net stop WinDefend"))
+    assert decided.matched is False
+    assert decided.sentence() == ('`in(field="FileName", values=["sc.exe"], ignoreCase=true)` (line 3) '
+                                  "on 'net.exe' did not hold")
+
+
+@pytest.mark.parametrize("later, label", [
+    ("| select([Tool, CommandLine])", True),
+    ("| table([Tool], sortby=@timestamp)", True),
+    ("| Tool=\"sc\"", False),
+    ("| table([Tool], sortby=Tool)", False),  # the sort key chooses the events kept
+    ("| sort(Tool)", False),
+    ("| groupBy([Tool])", False),
+    ("| rename(field=\"Tool\", as=Label)", False),
+    ("| in(field=\"tool\", values=[\"sc\"])", False),  # read in any case
+])
+def test_which_later_stages_read_a_field_the_case_sets(later, label):
+    from tooling.languages import get_language
+    from tooling.languages.logscale.labels import label_stages
+
+    query = f"{LABELLED.rsplit(chr(10), 1)[0]}\n{later}"
+    pipeline = get_language("logscale").parse(query).tree.children[0]
+    case = next(stage for stage in pipeline.children if stage.children[0].data == "case_stmt")
+    assert (id(case) in label_stages(pipeline)) is label

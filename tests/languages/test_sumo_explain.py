@@ -174,3 +174,47 @@ def test_probing_leaves_the_verdict_unchanged_outside_an_explanation():
         explain("sumo", QUERY, event)
     assert before == [0]
     assert sumo.evaluate(QUERY, events).matched == [0]
+
+
+LABELLED = r'''_sourceCategory=windows/sysmon "sc.exe"
+| json field=_raw "EventID", "EventData.CommandLine", "EventData.User" as event_id, command_line, user nodrop
+| if(isBlank(user), "unknown", user) as account
+| where event_id = "1" and command_line matches "* stop *"
+| fields _messagetime, command_line, account
+| sort by _messagetime desc'''
+
+
+def test_a_field_expression_that_only_names_what_the_results_show_decides_nothing():
+    # no later operator but fields and sort reads `account`: its if() condition is no predicate
+    # (coverage asks no sample to prove it); read by a `where`, the same condition decides
+    event = sysmon("sc.exe stop WinDefend")
+    shown = explain("sumo", LABELLED, event)
+    assert shown.matched is True
+    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
+    filtered = LABELLED.replace("| fields", '| where account = "unknown"\n| fields')
+    decided = explain("sumo", filtered, event)
+    assert decided.matched is False
+    assert (decided.line, decided.column) == (3, 6)  # isBlank(user), which did not hold
+
+
+@pytest.mark.parametrize("later, label", [
+    ("| fields account", True),
+    ("| sort by account", True),
+    ("| where account = \"x\"", False),
+    ("| toLowerCase(account) as shown | where shown = \"x\"", False),  # a later expression reads it
+    ("| fields - account", False),
+    ("| sort by account | limit 1", False),  # the sort key chooses the row kept
+    ("| count by account", False),
+    ("| where %\"ACCOUNT\" = \"x\"", False),  # field names are case-insensitive
+])
+def test_which_later_operators_read_an_assigned_field(later, label):
+    from lark import Tree
+
+    from tooling.languages.sumo.labels import read_later
+    from tooling.languages.sumo.tree import STAGES
+
+    query = f"{LABELLED.split(chr(10) + '| fields')[0]}\n{later}"
+    tree = get_language("sumo").parse(query).tree
+    stages = [c for c in tree.children if isinstance(c, Tree) and c.data in STAGES]
+    position = next(i for i, stage in enumerate(stages) if stage.data == "eval_cmd")
+    assert read_later(stages[position], stages[position + 1:]) is not label

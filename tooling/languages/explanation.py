@@ -128,6 +128,39 @@ def probing(flip: frozenset = frozenset()) -> Iterator[Probe]:
         _probe = previous
 
 
+@contextmanager
+def untraced() -> Iterator[None]:
+    """No leaf is recorded or flipped while it is open: `predicate` and `traced` leaves give the
+    result they hold, as outside an explanation. For a stage that only names what the results
+    show (a label no later stage reads): its predicates choose a value, not whether an event is
+    returned, so no sample could prove them (tooling/coverage.py) and none decides a verdict."""
+    global _probe
+    previous, _probe = _probe, None
+    try:
+        yield
+    finally:
+        _probe = previous
+
+
+def names_one_of(name: str, fields: frozenset[str]) -> bool:
+    """Whether a field name a later stage reads (lower-cased) is one of `fields` a label stage
+    sets, a path into one (`a.b`, `a[0]`) or the object holding one: the label analyses of
+    each language (kql/labels.py, sumo/labels.py, logscale/labels.py) count it as a read."""
+    return name in fields or any(name.startswith((field + ".", field + "["))
+                                 or field.startswith((name + ".", name + "[")) for field in fields)
+
+
+def untraced_stage(run: Callable[..., Any]) -> Callable[..., Any]:
+    """A compiled stage (whatever its arguments) that runs `untraced` while an explanation
+    probes; outside one it costs one more call and one global read."""
+    def stage(*args):
+        if _probe is None:
+            return run(*args)
+        with untraced():
+            return run(*args)
+    return stage
+
+
 def _span(node: Any) -> tuple[int, int, int | None, int | None]:
     meta = getattr(node, "_meta", None) if type(node).__name__ == "Tree" else None
     holder = meta if meta is not None else node

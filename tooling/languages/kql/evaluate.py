@@ -13,6 +13,7 @@ from typing import Any
 from lark import Tree
 
 from tooling.languages.evaluation import Evaluation, NotEvaluated, latest_time
+from tooling.languages.kql.labels import label_stages
 from tooling.languages.kql.scalar import Binding, Env, Scope, compile_expr, is_const, is_tabular
 from tooling.languages.kql.tabular import compile_tabular
 from tooling.languages.kql.tree import name_of
@@ -50,7 +51,7 @@ def _bind(node: Tree, scope: Scope) -> None:
 
 
 def compile_query(tree: Tree, text: str):
-    scope = Scope(compile_tabular)
+    scope = Scope(compile_tabular, labels=label_stages(tree))
     outputs = []
     for statement in tree.children:
         if isinstance(statement, Tree) and statement.data == "let_stmt":

@@ -35,12 +35,13 @@ class Binding:
 
 
 class Scope:
-    def __init__(self, tabular: Callable, lets: dict | None = None):
+    def __init__(self, tabular: Callable, lets: dict | None = None, labels: frozenset = frozenset()):
         self.tabular = tabular  # (node, scope) -> (fn(env) -> rows, ordered)
         self.lets: dict[str, Binding] = dict(lets or {})
+        self.labels = labels  # ids of the `extend`s that only name what the results show (labels.py)
 
     def child(self) -> "Scope":
-        return Scope(self.tabular, self.lets)
+        return Scope(self.tabular, self.lets, self.labels)
 
 
 class Env:

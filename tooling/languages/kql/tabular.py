@@ -17,7 +17,7 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages.evaluation import MISSING, NotEvaluated
-from tooling.languages.explanation import predicate, probing_now
+from tooling.languages.explanation import predicate, probing_now, untraced_stage
 from tooling.languages.kql import values as V
 from tooling.languages.kql.scalar import Binding, Scope, compile_expr, is_const, is_tabular
 from tooling.languages.kql.tree import name_of, string_value
@@ -53,7 +53,8 @@ def compile_tabular(node: Any, scope: Scope) -> tuple[TableFn, bool]:
         ops = []
         for stage in node.children[1:]:
             op, ordered = compile_operator(stage, scope, ordered)
-            ops.append(op)
+            # an `extend` no later operator reads: its predicates choose a label, not a row
+            ops.append(untraced_stage(op) if id(stage) in scope.labels else op)
         return _chain(source, ops), ordered
     if data == "union_op":
         return _union(node, scope), False

@@ -23,11 +23,12 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages.evaluation import Evaluation, NotEvaluated, node_position
-from tooling.languages.explanation import traced
+from tooling.languages.explanation import traced, untraced_stage
 from tooling.languages.logscale import batch, calls
 from tooling.languages.logscale.expressions import compile_expr
 from tooling.languages.logscale.filters import (FILTER_FUNCTIONS, RAW, TAG, Predicate, compile_filter,
                                                 compiling, field_name, filter_call, reader, value_matcher)
+from tooling.languages.logscale.labels import label_stages
 from tooling.languages.logscale.values import Row, Undecided, ValueProblem, regex_token, rx_search, value_of
 
 Stream = Callable[[Row, Any], "Row | None"]
@@ -201,8 +202,11 @@ def compile_stream(pipeline: Tree) -> Stream:
     return run
 
 
-def compile_pipeline(pipeline: Tree) -> Callable[[list, Any], list]:
-    steps = [(stage, _stage(stage)) for stage in pipeline.children if isinstance(stage, Tree)]
+def compile_pipeline(pipeline: Tree, labels: frozenset = frozenset()) -> Callable[[list, Any], list]:
+    """`labels`: the ids of the stages that only set fields no later stage reads (labels.py),
+    run untraced: their conditions choose a value shown, not whether an event is returned."""
+    steps = [(stage, untraced_stage(step) if id(stage) in labels else step)
+             for stage, step in ((stage, _stage(stage)) for stage in pipeline.children if isinstance(stage, Tree))]
 
     def run(rows, env):
         for stage, step in steps:
@@ -228,7 +232,7 @@ def compile_query(tree: Tree, text: str):
     if not (isinstance(tree, Tree) and tree.data == "start" and tree.children):
         raise NotEvaluated("an empty query")
     with compiling(text):
-        run = compile_pipeline(tree.children[0])
+        run = compile_pipeline(tree.children[0], label_stages(tree.children[0]))
 
     def evaluate(events, deadline, context) -> Evaluation:
         env = Env(context, deadline, events)

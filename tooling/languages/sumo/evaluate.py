@@ -22,7 +22,9 @@ from typing import Any
 from lark import Token, Tree
 
 from tooling.languages.evaluation import Deadline, Evaluation, EvaluationContext, NotEvaluated
+from tooling.languages.explanation import untraced_stage
 from tooling.languages.sumo.delimited import delimited_stage, keyvalue_stage
+from tooling.languages.sumo.labels import read_later
 from tooling.languages.sumo.leaves import QUERY_TEXT
 from tooling.languages.sumo.parsers import json_stage, parse_stage
 from tooling.languages.sumo.scope import compile_scope
@@ -131,7 +133,13 @@ def _compile_query(tree: Tree):
     for position, stage in enumerate(stages):
         if not _keeps_rows(stage):
             last_deciding = position
-    steps = [_step(stage, stages[position + 1:]) for position, stage in enumerate(stages[:last_deciding + 1])]
+    steps = []
+    for position, stage in enumerate(stages[:last_deciding + 1]):
+        step = _step(stage, stages[position + 1:])
+        if stage.data == "eval_cmd" and not read_later(stage, stages[position + 1:]):
+            # it only names what the results show: its predicates choose a value, not a message
+            step.per_row = untraced_stage(step.per_row)
+        steps.append(step)
     if any(s.data == "limit_cmd" for s in stages[:last_deciding + 1]):
         steps = _with_sorted_limits(steps, stages[:last_deciding + 1])
 
