@@ -91,7 +91,8 @@ from lark import Token, Tree
 
 from tooling.diagnostics import Diagnostic
 from tooling.languages.aql.lint import RULES
-from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, first_words, node_kinds, position_of
+from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, position_of
+from tooling.languages.parse_tree import first_words, node_kinds
 
 # Words for the terminals that have no literal text, and groups of terminals that read better as
 # one phrase ("an expression" instead of eleven token kinds).

@@ -61,7 +61,8 @@ import threading
 
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal, node_kinds, position_of
+from tooling.languages.base import LarkLanguage, describe_terminal, position_of
+from tooling.languages.parse_tree import node_kinds
 from tooling.languages.eql.endpoint import endpoint_errors
 from tooling.languages.eql.lint import INDEXED, RULES, remember
 

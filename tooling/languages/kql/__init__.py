@@ -77,7 +77,8 @@ from pathlib import Path
 from typing import Iterable
 
 
-from tooling.languages.base import LarkLanguage, describe_terminal, first_words, node_kinds
+from tooling.languages.base import LarkLanguage, describe_terminal
+from tooling.languages.parse_tree import first_words, node_kinds
 from tooling.languages.kql import lint
 from tooling.languages.kql.columns import where_on_dropped_column
 from tooling.languages.kql.tree import mark_sources

@@ -69,7 +69,8 @@ from typing import Iterable
 from lark import Tree
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import BATCH_SIZE, STRUCTURE, LarkLanguage, describe_terminal, node_kinds
+from tooling.languages.base import BATCH_SIZE, STRUCTURE, LarkLanguage, describe_terminal
+from tooling.languages.parse_tree import node_kinds
 from tooling.languages.logscale.aggregate import dropped_field_rule
 from tooling.languages.logscale.lint import RULES, index
 

@@ -90,7 +90,8 @@ from typing import Iterable
 from lark import Token, Tree
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import LarkLanguage, describe_terminal, first_words, placeholder_rule
+from tooling.languages.base import LarkLanguage, describe_terminal, placeholder_rule
+from tooling.languages.parse_tree import first_words
 from tooling.languages.spl.lint import RULES
 
 # Readable names for the grammar's terminals in "expected ..." messages.

@@ -78,7 +78,8 @@ import re
 from pathlib import Path
 
 from tooling.diagnostics import Diagnostic
-from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, node_kinds, placeholder_rule
+from tooling.languages.base import STRUCTURE, LarkLanguage, describe_terminal, placeholder_rule
+from tooling.languages.parse_tree import node_kinds
 from tooling.languages.sumo.lint import RULES
 from tooling.languages.sumo.tree import Shaper, SumoTree
 

@@ -6,7 +6,7 @@ design. A query is one or more complete `rule name { ... }` blocks.
 Parse tree
 ----------
 `parse(text).tree` is a Lark `Tree`. Every node carries `meta.line/column/end_line/end_column`
-(1-based, within the query; set as the parser builds each node by `base.add_positions`, much
+(1-based, within the query; set as the parser builds each node by `parse_tree.add_positions`, much
 cheaper than Lark's `propagate_positions`); every token carries `line/column` and its `type`.
 
 Nodes (children in order; `?` optional; tokens in CAPITALS):
