@@ -23,7 +23,8 @@ PACKAGES = sorted((ROOT / "detections").rglob("*.yml"))
 
 PER_EVENT = {
     "kql": ['DeviceProcessEvents | where FileName =~ "sc.exe" | extend x = 1 | project x | sort by x',
-            'union (T | where a == 1), (U | where b == 2) | project a'],
+            'union (T | where a == 1), (U | where b == 2) | project a',
+            'T | mv-apply p = todynamic(Parameters) on (where tostring(p.Name) == "x") | project a'],
     "spl": ['index=main sourcetype=x CommandLine="*stop*" | where a=1 | eval b=2 | rex field=c "(?<d>.)" '
             '| table a | sort - _time'],
     "eql": ['process where process.name : "sc.exe" and process.args : "stop"'],
@@ -36,7 +37,8 @@ PER_EVENT = {
 }
 ACROSS_EVENTS = {
     "kql": ['T | summarize count() by a', 'T | take 5', 'T | top 3 by a', 'T | join (U) on a',
-            'T | where a == toscalar(T | count)', 'T | serialize | extend p = prev(a)', 'T | distinct a'],
+            'T | where a == toscalar(T | count)', 'T | serialize | extend p = prev(a)', 'T | distinct a',
+            'T | mv-apply p = todynamic(Parameters) on (take 1)'],
     "spl": ['index=main | stats count by a', 'index=main | dedup a', 'index=main | head 5',
             'index=main | sort 5 - _time', '| tstats count from datamodel=Endpoint.Processes by a',
             'index=main [search index=other | fields a]', 'index=main | streamstats count'],

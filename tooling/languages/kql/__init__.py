@@ -115,7 +115,8 @@ _WORDS = {
 # operators that keep, drop or reshape each row alone (the rest see many rows: summarize, top,
 # take, join, distinct ...); functions that read other rows or a subquery's result
 _PER_EVENT_OPERATORS = frozenset({"where_op", "extend_op", "project_op", "project_away_op", "project_rename_op",
-                                  "project_reorder_op", "sort_op", "union_op", "parse_op", "mv_expand_op"})
+                                  "project_reorder_op", "sort_op", "union_op", "parse_op", "mv_expand_op",
+                                  "mv_apply_op"})  # (a subquery on one row's array; its operators are checked too)
 _EXPRESSION_RULES = frozenset({"cmp_op", "list_op", "between_op", "add_op", "mul_op"})  # not operators
 _ACROSS_ROWS = frozenset({"toscalar", "prev", "next", "row_number", "row_cumsum", "row_rank_dense", "row_rank_min",
                           "row_window_session", "materialize"})
