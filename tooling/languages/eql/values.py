@@ -24,7 +24,7 @@ from typing import Any
 
 import regex
 
-from tooling.languages.evaluation import MISSING, NotEvaluated, field_values, fullmatch, node_position, wildcard_regex
+from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch, node_position, values_reader, wildcard_regex
 from tooling.languages.eql.lint import string_value
 
 __all__ = ["MISSING", "Undecided", "NullTrue", "as_tuple", "literal_value", "field_getter", "wildcard_matcher",
@@ -121,10 +121,15 @@ def field_getter(token):
     Elasticsearch indexes them (a field of an array of objects holds every object's value)."""
     _optional, parts = parse_field(token)
     if all(not indexes and "." not in name for name, indexes in parts):
-        path = ".".join(name for name, _ in parts)
+        read = values_reader(".".join(name for name, _ in parts))
 
         def get(event):
-            found = field_values(event, path)
+            found = read(event)
+            for v in found:
+                if v is None or isinstance(v, (list, dict)):
+                    break
+            else:  # most fields: scalars only, nothing to flatten or drop
+                return tuple(found)
             if any(isinstance(v, list) for v in found):
                 found = _flatten(found, 0)
             return tuple(v for v in found if v is not None and not isinstance(v, dict))
