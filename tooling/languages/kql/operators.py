@@ -149,7 +149,8 @@ def in_list(node: Tree, scope: S.Scope) -> Fn:
             if base == "has_all" and not needles:
                 raise NotEvaluated.at(node, "has_all with an empty list (not documented)")
             test = any if base == "has_any" else all
-            return test(V.term_match(text, V.to_text(n), case=False) for n in needles)
+            folded = text.lower()  # once for all the needles
+            return test(V.term_match(text, V.to_text(n), case=False, folded=folded) for n in needles)
         return has_list
     case = base == "in"
 
