@@ -363,9 +363,11 @@ class ExpressionCompiler:
         like = "LIKE" in operator
 
         def match(x: Any, run: Any) -> bool | None:
-            text = text_operand(value_of(x, run), node, shown)
-            if text is None:
-                return None
+            text = value_of(x, run)
+            if type(text) is not str:  # most values are text: the checks only for the others
+                text = text_operand(text, node, shown)
+                if text is None:
+                    return None
             use = matcher
             if use is None:
                 pattern = text_operand(pattern_of(x, run), pattern_node, shown)
@@ -375,7 +377,7 @@ class ExpressionCompiler:
                     use = like_pattern(pattern, fold) if like else JavaRegex(pattern, fold, pattern_node, operator)
                 except NotEvaluated as exc:
                     raise NotEvaluated.at(pattern_node, exc.construct) from None
-            if fold:
+            if fold and not text.isascii():
                 ascii_only(text, node, shown)
             found = use.matches(text) if like else use.matches(text, node, operator)
             return (not found) if negated is not None else found
