@@ -273,7 +273,10 @@ class _Rule:
             row = Row(run, {variable: copy}, {variable: view})
             for name, closure in definers.items():
                 row.ph[name] = closure(row)
-            if all(check(row) for check in checks):
+            for check in checks:  # a loop, not all(): no generator per copy
+                if not check(row):
+                    break
+            else:
                 passing.append(row)
         return passing
 
