@@ -37,7 +37,7 @@ from tooling.languages.evaluation import (
 )
 from tooling.languages import explanation
 from tooling.languages.eql.expressions import Span, condition, shown, value
-from tooling.languages.eql.values import as_tuple, decide
+from tooling.languages.eql.values import as_tuple, decide, evaluating
 
 TIMESTAMP = "@timestamp"
 CATEGORY = "event.category"
@@ -57,9 +57,10 @@ def compile_query(tree: Tree, text: str) -> Callable[[list[dict], Deadline, Eval
     limits = [_pipe(pipe) for pipe in pipes]
 
     def run(events: list[dict], deadline: Deadline, _context: EvaluationContext) -> Evaluation:
-        results = select(events, deadline)
-        for limit in limits:
-            results = limit(results, events)
+        with evaluating():
+            results = select(events, deadline)
+            for limit in limits:
+                results = limit(results, events)
         return Evaluation(True, sorted({index for result in results for index in result}))
 
     return run

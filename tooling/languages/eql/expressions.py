@@ -33,7 +33,7 @@ from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch
 from tooling.languages.explanation import NO_VALUE, Span
 from tooling.languages.eql import functions
 from tooling.languages.eql.values import (
-    NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, text_of, wildcard_matcher,
+    NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, text_of, wildcard_matchers,
 )
 
 Getter = Callable[[dict], Any]
@@ -369,11 +369,24 @@ def _in(node: Tree) -> Getter:
     items = [value(item) for item in values.children]
     _refuse_arithmetic_against_text(node, left_node, values.children, str(operator))
     missing = False if _is_field(left_node) and all(_is_literal(item) for item in values.children) else None
+    # A list of ASCII text literals (most lists): a text value is in it when `equal` would find
+    # one equal (exact, or ASCII case folding for in~), which a set answers at once.
+    texts = [literal_value(item) if _is_string(item) else None for item in values.children]
+    if all(type(text) is str and text.isascii() for text in texts):
+        known = frozenset(text.lower() for text in texts) if insensitive else frozenset(texts)
+    else:
+        known = None
 
     def run(event):
         lefts = as_tuple(left(event))
         if not lefts:
             return missing
+        if known is not None:
+            for a in lefts:
+                if type(a) is not str or (insensitive and not a.isascii()):
+                    break  # a value `equal` compares otherwise
+            else:
+                return any((a.lower() if insensitive else a) in known for a in lefts)
         pending = None
         for item in items:
             for b in as_tuple(item(event)):
@@ -416,12 +429,17 @@ def _match(node: Tree) -> Getter:
         # `:` is case-insensitive equality with wildcards; `like` case-sensitive and `like~`
         # case-insensitive wildcard matching (EQL syntax reference, "Pattern comparison keywords").
         insensitive = operator != "like"
-        matchers = [wildcard_matcher(text, insensitive) for text in texts]
+        matches = wildcard_matchers(texts, insensitive)
     else:
         # `regex` / `regex~`: Lucene regular-expression syntax, matched against the whole value.
         insensitive = operator == "regex~"
         compiled = [lucene_regex(text, insensitive, token) for text, token in zip(texts, tokens)]
-        matchers = [lambda text, c=c: fullmatch(c, text) for c in compiled]
+
+        def matches(text: str) -> bool:
+            for pattern in compiled:
+                if fullmatch(pattern, text):
+                    return True
+            return False
     left = value(left_node)
     missing = False if _is_field(left_node) else None
 
@@ -437,15 +455,14 @@ def _match(node: Tree) -> Getter:
                     return True
                 if result is not False:
                     pending = result
-            if not matchers:
+            if not texts:
                 continue
             text = text_of(item, node, f"'{operator}'")
             if type(text) is Undecided:
                 pending = text
                 continue
-            for matcher in matchers:
-                if matcher(text):
-                    return True
+            if matches(text):
+                return True
         return pending if pending is not None else False
 
     return run
