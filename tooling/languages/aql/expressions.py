@@ -24,8 +24,8 @@ from lark import Token, Tree
 from tooling.languages.aql import calls
 from tooling.languages.aql.nodes import call_arguments, call_name, string_value, unquote
 from tooling.languages.aql.values import (
-    JavaRegex, LikePattern, Payload, arithmetic, ascii_only, comparable, equals, like_pattern, order, scalar,
-    text_operand,
+    MAX_TEXT, JavaRegex, LikePattern, Payload, arithmetic, ascii_only, comparable, equals, like_pattern, order,
+    scalar, text_operand,
 )
 from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.explanation import traced
@@ -76,6 +76,8 @@ def field_reader(name: str, node: Any, quoted: bool) -> Closure:
 
     def read(event: Mapping, run: Any) -> Any:
         value = event.get(name, _ABSENT)
+        if type(value) is str and len(value) <= MAX_TEXT:  # most values: `scalar` keeps them as they are
+            return value
         if value is _ABSENT:
             value = _missing_case(event, name, node, quoted)
         return scalar(value, node, name)

@@ -237,7 +237,8 @@ class JavaRegex:
         self.has_dot = "." in pattern
 
     def matches(self, value: str, node: Any, operator: str) -> bool:
-        if self.has_dot and any(t in value for t in _JAVA_LINE_TERMINATORS):
+        # all but \r are beyond ASCII: most values need one test
+        if self.has_dot and ("\r" in value or not value.isascii() and any(t in value for t in _JAVA_LINE_TERMINATORS)):
             raise NotEvaluated.at(node, f"{operator} with '.' on text holding \\r, \\u0085, \\u2028 or \\u2029 "
                                   "(Java's '.' stops there, Python's does not)")
         return timed_fullmatch(self.compiled, value, node)
