@@ -116,17 +116,28 @@ def _alnum(char: str) -> bool:
     return False
 
 
-def term_match(text: str, needle: str, *, case: bool, prefix: bool = True, suffix: bool = True,
-               folded: str | None = None) -> bool:
-    """`has` (prefix and suffix bounded), `hasprefix` (start bounded), `hassuffix` (end bounded).
-    `folded`: `text.lower()`, when the caller tests one text for many needles (has_any)."""
+def term_match(text: str, needle: str, *, case: bool, prefix: bool = True, suffix: bool = True) -> bool:
+    """`has` (prefix and suffix bounded), `hasprefix` (start bounded), `hassuffix` (end bounded)."""
+    problem = term_problem(needle)
+    if problem is not None:
+        raise NotEvaluated(problem)
+    if not case:
+        text, needle = text.lower(), needle.lower()
+    return term_found(text, needle, prefix, suffix)
+
+
+def term_problem(needle: str) -> str | None:
+    """Why a term search for `needle` is not evaluated, or None."""
     if not needle:
-        raise NotEvaluated("a term search for the empty string (not documented)")
+        return "a term search for the empty string (not documented)"
     if not (needle[0].isascii() and needle[0].isalnum() and needle[-1].isascii() and needle[-1].isalnum()):
         # Kusto splits such a needle into terms in ways the documentation does not describe.
-        raise NotEvaluated(f"a term search for {needle!r}, which starts or ends with a non-alphanumeric character")
-    if not case:
-        text, needle = text.lower() if folded is None else folded, needle.lower()
+        return f"a term search for {needle!r}, which starts or ends with a non-alphanumeric character"
+    return None
+
+
+def term_found(text: str, needle: str, prefix: bool, suffix: bool) -> bool:
+    """`term_match` once the needle is known to be searchable and both are folded as asked."""
     start = text.find(needle)
     size = len(needle)
     while start >= 0:
