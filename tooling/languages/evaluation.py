@@ -176,7 +176,17 @@ def values_reader(path: str, separator: str = ".") -> Callable[[Mapping], list[A
             return
         for head, end in cuts[start]:
             if head in node:
-                collect(node[head], end, found, depth + 1)
+                inner = node[head]
+                # the last step of most reads, taken here rather than in one more call: an object
+                # holding the rest of the path as a key (as `collect(inner, end, ...)` would)
+                if type(inner) is dict and depth < 64 and rests[end] in inner:
+                    value = inner[rests[end]]
+                    if isinstance(value, list):
+                        found.extend(value)
+                    else:
+                        found.append(value)
+                    continue
+                collect(inner, end, found, depth + 1)
 
     def read(event: Mapping) -> list[Any]:
         found: list[Any] = []
