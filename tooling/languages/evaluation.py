@@ -247,6 +247,13 @@ def wildcard_regex(pattern: str, *, star: str = "*", one: str | None = None, esc
 
 def parse_time(value: Any) -> datetime | None:
     """An event time as an aware datetime: ISO 8601 text, or epoch seconds / milliseconds."""
+    if isinstance(value, str):  # most event times: before the tests for other types
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, bool):
@@ -257,13 +264,6 @@ def parse_time(value: Any) -> datetime | None:
             return datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     return None
 
 
