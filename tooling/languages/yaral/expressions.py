@@ -223,6 +223,7 @@ class Compiler:
             def regex_call(row: Row) -> bool:
                 value = subject(row)
                 return value.test(test) if type(value) is Quantified else test(value)  # as `_each`
+            regex_call.boolean = True  # type: ignore[attr-defined]  # what `_as_bool` would check
             return regex_call
         dynamic = self.value(pattern)
         return lambda row: _each(subject(row), lambda v: compiled_regex(
@@ -454,6 +455,8 @@ def _each(value: Any, test: Callable[[Any], bool]) -> bool:
 
 
 def _as_bool(closure: Closure, node: Any) -> Closure:
+    if getattr(closure, "boolean", False):
+        return closure  # it returns a bool whatever the row: nothing to check
     def run(row: Row) -> bool:
         value = closure(row)
         if type(value) is not bool:
