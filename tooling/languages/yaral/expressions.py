@@ -387,6 +387,8 @@ class Compiler:
         if isinstance(rhs, Tree) and rhs.data == "array" or isinstance(lhs, Tree) and lhs.data == "array":
             raise NotEvaluated.at(node, "a comparison with an array literal")
         left, right = self.value(lhs), self.value(rhs)
+        if operator in ("=", "!=") and isinstance(rhs, Token) and rhs.type in ("STRING", "RAW_STRING"):
+            return _text_comparison(left, operator, literal(rhs), nocase, node)
 
         def run(row: Row):
             a, b = left(row), right(row)
@@ -420,6 +422,22 @@ class Compiler:
                 return _in_cidr_list(text, lines, token)
             return text in lines
         return run
+
+
+def _text_comparison(left: Closure, operator: str, text: str, nocase: bool, node: Any) -> Closure:
+    """`<operand> = "text"` (or !=), the most common predicate: what the general comparison gives,
+    with the string-to-string case decided here rather than through `compare`."""
+    folded = text.lower() if nocase else text
+    wanted = operator == "="
+
+    def run(row: Row) -> bool:
+        a = left(row)
+        if type(a) is str:  # compare() on two strings: (case-folded) equality
+            return ((a.lower() if nocase else a) == folded) is wanted
+        if type(a) is Quantified:
+            return a.test(lambda v: compare(v, operator, text, nocase, node))
+        return compare(a, operator, text, nocase, node)
+    return run
 
 
 def _lookup(values: dict, name: str, node: Any):
