@@ -94,7 +94,8 @@ class PathTrie:
     def walk(self) -> tuple[tuple, int]:
         """The nodes below this one in preorder (the order `_unnest` merges them), each as
         (the index of its parent's value: 0 for this node, k for the k-th step; its part; the
-        paths ending at it), and the trie's height; worked out once per trie."""
+        paths ending at it; how a list there may still make one copy, `_list_mode`), and the
+        trie's height; worked out once per trie."""
         if self._walk is None:
             steps: list[tuple] = []
             height = 0
@@ -103,11 +104,27 @@ class PathTrie:
                 nonlocal height
                 height = max(height, level)
                 for part, child in node.children.items():
-                    steps.append((slot, part, tuple(child.ends)))
+                    steps.append((slot, part, tuple(child.ends), _list_mode(child)))
                     visit(child, len(steps), level + 1)
             visit(self, 0, 0)
             self._walk = (tuple(steps), height)
         return self._walk
+
+
+UNWRAP, KEEP = "unwrap", "keep"
+
+
+def _list_mode(node: PathTrie) -> str | None:
+    """What `_unnest` does with a list found at `node`, when that still makes one copy: UNWRAP
+    (no subscript below it) unnests the elements, so a list of one element is that element and
+    an empty one is MISSING; KEEP (only subscripts below it, no path ending at it) reads the
+    subscripts from the list itself. None: anything else takes the general unnesting."""
+    indexed = sum(1 for part in node.children if type(part) is Index)
+    if not indexed:
+        return UNWRAP
+    if indexed == len(node.children) and not node.ends:
+        return KEEP
+    return None
 
 
 def step(value: Any, part: str) -> Any:
@@ -142,14 +159,16 @@ def unnest(trie: PathTrie, value: Any, depth: int = 0) -> list[dict]:
 
 
 def _single_copy(trie: PathTrie, value: Any, depth: int) -> dict | None:
-    """The one copy `_unnest` would build when no list lies on the trie's paths (same keys, same
-    order); None as soon as one does."""
+    """The one copy `_unnest` would build when the lists on the trie's paths hold at most one
+    element each (or are only subscripted): same keys, same order. None as soon as a list could
+    make more copies, or where `_unnest` may find a value nested too deeply."""
     steps, height = trie.walk()
     if depth + height > 64 or isinstance(value, list):
         return None  # `_unnest` raises on a value nested too deeply, or makes the copies
     copy = {path: value for path in trie.ends}
     values = [value]  # each step's value, after the root's
-    for parent, part, ends in steps:
+    unwrapped = 0  # lists taken as their element: one more level of nesting each, to `_unnest`
+    for parent, part, ends, lists in steps:
         above = values[parent]
         if type(above) is dict and type(part) is not Index:
             found = above.get(part, MISSING)  # what `step` does for a message's field
@@ -158,10 +177,18 @@ def _single_copy(trie: PathTrie, value: Any, depth: int) -> dict | None:
         else:
             found = step(above, part)
         if isinstance(found, list):
-            return None
+            if lists is UNWRAP and len(found) <= 1:
+                found = found[0] if found else MISSING
+                if isinstance(found, list):
+                    return None
+                unwrapped += 1
+            elif lists is not KEEP:
+                return None
         values.append(found)
         for path in ends:
             copy[path] = found
+    if depth + height + unwrapped > 64:
+        return None
     return copy
 
 
