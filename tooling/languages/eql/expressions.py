@@ -29,11 +29,12 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages import explanation
-from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch
+from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.explanation import NO_VALUE, Span
 from tooling.languages.eql import functions
 from tooling.languages.eql.values import (
-    NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, text_of, wildcard_matchers,
+    NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, regex_matchers, text_lookup,
+    text_of, wildcard_matchers,
 )
 
 Getter = Callable[[dict], Any]
@@ -392,24 +393,16 @@ def _in(node: Tree) -> Getter:
     items = [value(item) for item in values.children]
     _refuse_arithmetic_against_text(node, left_node, values.children, str(operator))
     missing = False if _is_field(left_node) and all(_is_literal(item) for item in values.children) else None
-    # A list of ASCII text literals (most lists): a text value is in it when `equal` would find
-    # one equal (exact, or ASCII case folding for in~), which a set answers at once.
-    texts = [literal_value(item) if _is_string(item) else None for item in values.children]
-    if all(type(text) is str and text.isascii() for text in texts):
-        known = frozenset(text.lower() for text in texts) if insensitive else frozenset(texts)
-    else:
-        known = None
+    lookup = text_lookup([literal_value(item) if _is_string(item) else None for item in values.children], insensitive)
 
     def run(event):
         lefts = as_tuple(left(event))
         if not lefts:
             return missing
-        if known is not None:
-            for a in lefts:
-                if type(a) is not str or (insensitive and not a.isascii()):
-                    break  # a value `equal` compares otherwise
-            else:
-                return any((a.lower() if insensitive else a) in known for a in lefts)
+        if lookup is not None:
+            found = lookup(lefts)
+            if found is not None:
+                return found
         pending = None
         for item in items:
             for b in as_tuple(item(event)):
@@ -456,13 +449,7 @@ def _match(node: Tree) -> Getter:
     else:
         # `regex` / `regex~`: Lucene regular-expression syntax, matched against the whole value.
         insensitive = operator == "regex~"
-        compiled = [lucene_regex(text, insensitive, token) for text, token in zip(texts, tokens)]
-
-        def matches(text: str) -> bool:
-            for pattern in compiled:
-                if fullmatch(pattern, text):
-                    return True
-            return False
+        matches = regex_matchers([lucene_regex(text, insensitive, token) for text, token in zip(texts, tokens)])
     left = value(left_node)
     missing = False if _is_field(left_node) else None
 

@@ -29,7 +29,7 @@ from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch, node_
 from tooling.languages.eql.lint import string_value
 
 __all__ = ["MISSING", "Undecided", "NullTrue", "as_tuple", "literal_value", "field_getter", "wildcard_matcher",
-           "wildcard_matchers", "lucene_regex", "text_of", "equal", "decide"]
+           "wildcard_matchers", "regex_matchers", "text_lookup", "lucene_regex", "text_of", "equal", "decide"]
 
 
 class Undecided:
@@ -310,6 +310,37 @@ def wildcard_matchers(patterns: list[str], insensitive: bool) -> Callable[[str],
         return False
 
     return together
+
+
+def regex_matchers(patterns: list[regex.Pattern]) -> Callable[[str], bool]:
+    """text -> whether any of the (Lucene, translated) regexes matches the whole text, in turn."""
+    def matches(text: str) -> bool:
+        for pattern in patterns:
+            if fullmatch(pattern, text):
+                return True
+        return False
+    return matches
+
+
+def text_lookup(literals: list, insensitive: bool) -> Callable[[tuple], bool | None] | None:
+    """For an `in` / `in~` list whose items are all ASCII text literals (`literals`: each item's
+    text, None for any other item): a field's values -> whether one of them is in the list, as
+    `equal` would find one equal (exactly, or with ASCII case folding), by a set rather than a
+    comparison per pair; None for values `equal` compares otherwise (not text, or non-ASCII text
+    under in~). None when the list is not such a list."""
+    if not all(type(text) is str and text.isascii() for text in literals):
+        return None
+    known = frozenset(text.lower() for text in literals) if insensitive else frozenset(literals)
+
+    def lookup(values: tuple) -> bool | None:
+        for value in values:
+            if type(value) is not str or (insensitive and not value.isascii()):
+                return None
+        for value in values:
+            if (value.lower() if insensitive else value) in known:
+                return True
+        return False
+    return lookup
 
 
 # Lucene regular expressions (https://www.elastic.co/guide/en/elasticsearch/reference/current/

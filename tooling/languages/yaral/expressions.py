@@ -24,7 +24,6 @@ event's verdict aggregates.
 """
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, Callable
 
 from lark import Token, Tree
@@ -33,7 +32,7 @@ from tooling.languages import explanation
 from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.explanation import NO_VALUE
 from tooling.languages.yaral.analysis import tokens
-from tooling.languages.yaral.functions import AGGREGATES, FUNCTIONS
+from tooling.languages.yaral.functions import AGGREGATES, FUNCTIONS, aggregate, in_cidr_list
 from tooling.languages.yaral.leaves import event_value, field_path, first_field, probed, quiet
 from tooling.languages.yaral.rows import Row
 from tooling.languages.yaral.values import (
@@ -268,7 +267,7 @@ class Compiler:
 
         def run(row: Row):
             values = [inner(r) for r in rows_of(row, variable)]
-            return _aggregate(name, values, node)
+            return aggregate(name, values, node)
         return run
 
     # ---- predicates ------------------------------------------------------------------------
@@ -419,7 +418,7 @@ class Compiler:
             if mode == "regex":
                 return any(compiled_regex(line, False, token).search(text, node) for line in lines)
             if mode == "cidr":
-                return _in_cidr_list(text, lines, token)
+                return in_cidr_list(text, lines, token)
             return text in lines
         return run
 
@@ -481,40 +480,3 @@ def _as_bool(closure: Closure, node: Any) -> Closure:
             raise NotEvaluated.at(node, f"a {kind_of(value)} used as a condition")
         return value
     return run
-
-
-def _in_cidr_list(text: str, lines: list[str], node: Any) -> bool:
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    for line in lines:
-        try:
-            network = ipaddress.ip_network(line.strip(), strict=False)
-        except ValueError:
-            raise NotEvaluated.at(node, f"a CIDR reference list line that is not a range ({line!r})") from None
-        if address.version == network.version and address in network:
-            return True
-    return False
-
-
-def _aggregate(name: str, values: list, node: Any) -> Any:
-    # "Outcome section syntax": count, count_distinct, sum, max, min, array, array_distinct over
-    # the values of the detection's events (omitted fields are their zero values).
-    present = [v for v in values if v is not MISSING]
-    if name == "count":
-        return len(values)
-    if name == "count_distinct":
-        return len({(kind_of(v), v) for v in present})
-    if name in ("array", "array_distinct"):
-        flat = [x for v in present for x in (v if isinstance(v, list) else [v])]
-        if name == "array_distinct":
-            flat = list(dict.fromkeys(flat))
-        if len(flat) > 25:
-            raise NotEvaluated.at(node, f"{name} of more than 25 values (which 25 Google SecOps keeps is not "
-                                  "documented)")
-        return flat
-    numbers = [as_number(v, node) for v in values]
-    if not numbers:
-        raise NotEvaluated.at(node, f"{name} over no value")
-    return sum(numbers) if name == "sum" else max(numbers) if name == "max" else min(numbers)
