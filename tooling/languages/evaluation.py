@@ -141,30 +141,59 @@ def field_value(event: Mapping, path: str, separator: str = ".") -> Any:
 
 def field_values(event: Mapping, path: str, separator: str = ".") -> list[Any]:
     """Every value at `path`, descending into lists of objects on the way and flattening a list
-    value: how ECS arrays and UDM repeated fields are matched ("any element")."""
-    found: list[Any] = []
-    _collect(event, path, separator, found, 0)
-    return found
+    value: how ECS arrays and UDM repeated fields are matched ("any element"). An evaluator
+    reading the same path in many events takes `values_reader(path)` once instead."""
+    return values_reader(path, separator)(event)
 
 
-def _collect(node: Any, path: str, separator: str, found: list, depth: int) -> None:
-    if depth > 64:
-        raise NotEvaluated("a value nested more than 64 levels deep")
-    if isinstance(node, list):
-        for item in node:
-            _collect(item, path, separator, found, depth + 1)
-        return
-    if not isinstance(node, abc.Mapping):  # collections.abc: typing's alias checks in Python
-        return
-    if path in node:
-        value = node[path]
-        found.extend(value if isinstance(value, list) else [value])
-        return
+def values_reader(path: str, separator: str = ".") -> Callable[[Mapping], list[Any]]:
+    """event -> `field_values(event, path, separator)`, with the path's splits worked out once:
+    at every node the reader tries the rest of the path as one key, then each way of cutting it
+    into a key and a shorter rest (an event may hold "process.name" flat, nested or mixed)."""
     parts = path.split(separator)
-    for cut in range(1, len(parts)):
-        head = separator.join(parts[:cut])
-        if head in node:
-            _collect(node[head], separator.join(parts[cut:]), separator, found, depth + 1)
+    rests = [separator.join(parts[start:]) for start in range(len(parts))]
+    # the keys a rest starting at part `start` may begin with, each with where its own rest starts
+    cuts = [tuple((separator.join(parts[start:end]), end) for end in range(start + 1, len(parts)))
+            for start in range(len(parts))]
+
+    def collect(node: Any, start: int, found: list, depth: int) -> None:
+        if depth > 64:
+            raise NotEvaluated("a value nested more than 64 levels deep")
+        if type(node) is not dict:  # events are dicts: the abc check only for anything else
+            if isinstance(node, list):
+                for item in node:
+                    collect(item, start, found, depth + 1)
+                return
+            if not isinstance(node, abc.Mapping):  # collections.abc: typing's alias checks in Python
+                return
+        rest = rests[start]
+        if rest in node:
+            value = node[rest]
+            if isinstance(value, list):
+                found.extend(value)
+            else:
+                found.append(value)
+            return
+        for head, end in cuts[start]:
+            if head in node:
+                inner = node[head]
+                # the last step of most reads, taken here rather than in one more call: an object
+                # holding the rest of the path as a key (as `collect(inner, end, ...)` would)
+                if type(inner) is dict and depth < 64 and rests[end] in inner:
+                    value = inner[rests[end]]
+                    if isinstance(value, list):
+                        found.extend(value)
+                    else:
+                        found.append(value)
+                    continue
+                collect(inner, end, found, depth + 1)
+
+    def read(event: Mapping) -> list[Any]:
+        found: list[Any] = []
+        collect(event, 0, found, 0)
+        return found
+
+    return read
 
 
 def search(pattern: str | regex.Pattern, text: str, flags: int = 0) -> bool:
@@ -218,6 +247,13 @@ def wildcard_regex(pattern: str, *, star: str = "*", one: str | None = None, esc
 
 def parse_time(value: Any) -> datetime | None:
     """An event time as an aware datetime: ISO 8601 text, or epoch seconds / milliseconds."""
+    if isinstance(value, str):  # most event times: before the tests for other types
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, bool):
@@ -228,13 +264,6 @@ def parse_time(value: Any) -> datetime | None:
             return datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     return None
 
 

@@ -24,8 +24,8 @@ from lark import Token, Tree
 from tooling.languages.aql import calls
 from tooling.languages.aql.nodes import call_arguments, call_name, string_value, unquote
 from tooling.languages.aql.values import (
-    JavaRegex, LikePattern, Payload, arithmetic, ascii_only, comparable, equals, like_pattern, order, scalar,
-    text_operand,
+    MAX_TEXT, JavaRegex, LikePattern, Payload, arithmetic, ascii_only, comparable, equals, like_pattern, order,
+    scalar, text_operand,
 )
 from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.explanation import traced
@@ -76,6 +76,8 @@ def field_reader(name: str, node: Any, quoted: bool) -> Closure:
 
     def read(event: Mapping, run: Any) -> Any:
         value = event.get(name, _ABSENT)
+        if type(value) is str and len(value) <= MAX_TEXT:  # most values: `scalar` keeps them as they are
+            return value
         if value is _ABSENT:
             value = _missing_case(event, name, node, quoted)
         return scalar(value, node, name)
@@ -363,9 +365,11 @@ class ExpressionCompiler:
         like = "LIKE" in operator
 
         def match(x: Any, run: Any) -> bool | None:
-            text = text_operand(value_of(x, run), node, shown)
-            if text is None:
-                return None
+            text = value_of(x, run)
+            if type(text) is not str:  # most values are text: the checks only for the others
+                text = text_operand(text, node, shown)
+                if text is None:
+                    return None
             use = matcher
             if use is None:
                 pattern = text_operand(pattern_of(x, run), pattern_node, shown)
@@ -375,7 +379,7 @@ class ExpressionCompiler:
                     use = like_pattern(pattern, fold) if like else JavaRegex(pattern, fold, pattern_node, operator)
                 except NotEvaluated as exc:
                     raise NotEvaluated.at(pattern_node, exc.construct) from None
-            if fold:
+            if fold and not text.isascii():
                 ascii_only(text, node, shown)
             found = use.matches(text) if like else use.matches(text, node, operator)
             return (not found) if negated is not None else found

@@ -20,7 +20,7 @@ and otherwise follows SQL (NULL is unknown: a comparison with NULL is neither tr
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import regex
 
@@ -83,6 +83,8 @@ def comparable(left: Any, right: Any, node: Any, operator: str) -> None:
 def equals(left: Any, right: Any, node: Any, operator: str = "=") -> bool | None:
     """`=`: exact and case-sensitive for text (IBM: the equal operator "returns true if they are
     equal"; Ariel's matching is case-sensitive unless an I-operator is used). NULL -> unknown."""
+    if type(left) is str and type(right) is str:  # the common case, which `comparable` allows
+        return left == right
     if left is None or right is None:
         return None
     comparable(left, right, node, operator)
@@ -137,7 +139,7 @@ class LikePattern:
     patterns with bare backslashes (`'%\\temp\\%'`) and escapes only the quote. The consequence,
     that a literal `%` or `_` cannot be matched, is the documented one: the table has no way to."""
 
-    __slots__ = ("kind", "literal", "compiled", "fold")
+    __slots__ = ("kind", "literal", "compiled", "fold", "matches")
 
     def __init__(self, pattern: str, fold: bool, node: Any, operator: str):
         if fold:
@@ -154,20 +156,23 @@ class LikePattern:
             self.kind = "regex"
             self.literal = ""
             self.compiled = wildcard_regex(text, star="%", one="_")
+        # `matches(value) -> bool`, chosen once for the pattern's kind: a pattern is tested on
+        # every event, often several on one long value
+        self.matches = _like_test(self.kind, self.literal, self.compiled, fold)
 
-    def matches(self, value: str) -> bool:
-        if self.fold:
-            value = value.lower()
-        kind = self.kind
-        if kind == "contains":
-            return self.literal in value
-        if kind == "exact":
-            return value == self.literal
-        if kind == "prefix":
-            return value.startswith(self.literal)
-        if kind == "suffix":
-            return value.endswith(self.literal)
-        return timed_fullmatch(self.compiled, value)
+
+def _like_test(kind: str, literal: str, compiled: Any, fold: bool) -> Callable[[str], bool]:
+    if kind == "contains":
+        return (lambda value: literal in value.lower()) if fold else (lambda value: literal in value)
+    if kind == "exact":
+        return (lambda value: value.lower() == literal) if fold else (lambda value: value == literal)
+    if kind == "prefix":
+        return (lambda value: value.lower().startswith(literal)) if fold else (lambda value: value.startswith(literal))
+    if kind == "suffix":
+        return (lambda value: value.lower().endswith(literal)) if fold else (lambda value: value.endswith(literal))
+    if fold:
+        return lambda value: timed_fullmatch(compiled, value.lower())
+    return lambda value: timed_fullmatch(compiled, value)
 
 
 @lru_cache(maxsize=512)
@@ -232,7 +237,8 @@ class JavaRegex:
         self.has_dot = "." in pattern
 
     def matches(self, value: str, node: Any, operator: str) -> bool:
-        if self.has_dot and any(t in value for t in _JAVA_LINE_TERMINATORS):
+        # all but \r are beyond ASCII: most values need one test
+        if self.has_dot and ("\r" in value or not value.isascii() and any(t in value for t in _JAVA_LINE_TERMINATORS)):
             raise NotEvaluated.at(node, f"{operator} with '.' on text holding \\r, \\u0085, \\u2028 or \\u2029 "
                                   "(Java's '.' stops there, Python's does not)")
         return timed_fullmatch(self.compiled, value, node)

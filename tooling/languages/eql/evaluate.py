@@ -32,10 +32,12 @@ from typing import Any, Callable
 
 from lark import Token, Tree
 
-from tooling.languages.evaluation import Deadline, Evaluation, EvaluationContext, NotEvaluated, field_values, parse_time
+from tooling.languages.evaluation import (
+    Deadline, Evaluation, EvaluationContext, NotEvaluated, field_values, parse_time, values_reader,
+)
 from tooling.languages import explanation
 from tooling.languages.eql.expressions import Span, condition, shown, value
-from tooling.languages.eql.values import as_tuple, decide
+from tooling.languages.eql.values import as_tuple, decide, evaluating
 
 TIMESTAMP = "@timestamp"
 CATEGORY = "event.category"
@@ -55,9 +57,10 @@ def compile_query(tree: Tree, text: str) -> Callable[[list[dict], Deadline, Eval
     limits = [_pipe(pipe) for pipe in pipes]
 
     def run(events: list[dict], deadline: Deadline, _context: EvaluationContext) -> Evaluation:
-        results = select(events, deadline)
-        for limit in limits:
-            results = limit(results, events)
+        with evaluating():
+            results = select(events, deadline)
+            for limit in limits:
+                results = limit(results, events)
         return Evaluation(True, sorted({index for result in results for index in result}))
 
     return run
@@ -93,9 +96,10 @@ def event_filter(node: Tree, text: str = "") -> Callable[[dict], bool]:
     if category is None:
         return lambda event: decide(test(event))
     span = _category_span(node.children[0], text)
+    read_category = values_reader(CATEGORY)
 
     def run(event):
-        found = field_values(event, CATEGORY)
+        found = read_category(event)
         held = category in found
         if explanation._probe is not None:
             held = explanation.predicate(span, shown(tuple(found)), held, "the event's event.category")

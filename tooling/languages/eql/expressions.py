@@ -29,11 +29,12 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages import explanation
-from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch
+from tooling.languages.evaluation import MISSING, NotEvaluated
 from tooling.languages.explanation import NO_VALUE, Span
 from tooling.languages.eql import functions
 from tooling.languages.eql.values import (
-    NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, text_of, wildcard_matcher,
+    NullTrue, Undecided, as_tuple, equal, field_getter, literal_value, lucene_regex, regex_matchers, text_lookup,
+    text_of, wildcard_matchers,
 )
 
 Getter = Callable[[dict], Any]
@@ -262,6 +263,8 @@ def _comparison(node: Tree) -> Getter:
         operator = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(operator, operator)
     plain = _is_field(left_node) and _is_literal(right_node)
     left, right = value(left_node), value(right_node)
+    if operator == "==" and plain and _is_string(right_node):
+        return _field_equals_text(left, literal_value(right_node), node)
     if operator == "==":
         return _two_valued(_equals(left, right, node), left) if plain else _equals(left, right, node)
     if operator == "!=":
@@ -275,6 +278,27 @@ def _two_valued(test: Getter, field: Getter) -> Getter:
     def run(event):
         result = test(event)
         return False if result is None and not as_tuple(field(event)) else result
+
+    return run
+
+
+def _field_equals_text(field: Getter, text: str, node: Any) -> Getter:
+    """`field == "text"`, the most common comparison: what `_two_valued(_equals(...))` gives
+    (false for a missing field, true when a value is the text, `equal` for a value of another
+    type), in one call rather than three per event."""
+    def run(event):
+        pending = None
+        for a in field(event):  # a field's values: a tuple
+            if type(a) is str:
+                if a == text:
+                    return True
+                continue
+            result = equal(a, text, False, node)
+            if result is True:
+                return True
+            if result is not False:
+                pending = result
+        return pending if pending is not None else False
 
     return run
 
@@ -369,11 +393,16 @@ def _in(node: Tree) -> Getter:
     items = [value(item) for item in values.children]
     _refuse_arithmetic_against_text(node, left_node, values.children, str(operator))
     missing = False if _is_field(left_node) and all(_is_literal(item) for item in values.children) else None
+    lookup = text_lookup([literal_value(item) if _is_string(item) else None for item in values.children], insensitive)
 
     def run(event):
         lefts = as_tuple(left(event))
         if not lefts:
             return missing
+        if lookup is not None:
+            found = lookup(lefts)
+            if found is not None:
+                return found
         pending = None
         for item in items:
             for b in as_tuple(item(event)):
@@ -416,12 +445,11 @@ def _match(node: Tree) -> Getter:
         # `:` is case-insensitive equality with wildcards; `like` case-sensitive and `like~`
         # case-insensitive wildcard matching (EQL syntax reference, "Pattern comparison keywords").
         insensitive = operator != "like"
-        matchers = [wildcard_matcher(text, insensitive) for text in texts]
+        matches = wildcard_matchers(texts, insensitive)
     else:
         # `regex` / `regex~`: Lucene regular-expression syntax, matched against the whole value.
         insensitive = operator == "regex~"
-        compiled = [lucene_regex(text, insensitive, token) for text, token in zip(texts, tokens)]
-        matchers = [lambda text, c=c: fullmatch(c, text) for c in compiled]
+        matches = regex_matchers([lucene_regex(text, insensitive, token) for text, token in zip(texts, tokens)])
     left = value(left_node)
     missing = False if _is_field(left_node) else None
 
@@ -437,15 +465,14 @@ def _match(node: Tree) -> Getter:
                     return True
                 if result is not False:
                     pending = result
-            if not matchers:
+            if not texts:
                 continue
             text = text_of(item, node, f"'{operator}'")
             if type(text) is Undecided:
                 pending = text
                 continue
-            for matcher in matchers:
-                if matcher(text):
-                    return True
+            if matches(text):
+                return True
         return pending if pending is not None else False
 
     return run

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import regex
 
-from tooling.languages.evaluation import MISSING, NotEvaluated, field_values, fullmatch, node_position, wildcard_regex
+from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch, node_position, values_reader, wildcard_regex
 from tooling.languages.eql.lint import string_value
 
 __all__ = ["MISSING", "Undecided", "NullTrue", "as_tuple", "literal_value", "field_getter", "wildcard_matcher",
-           "lucene_regex", "text_of", "equal", "decide"]
+           "wildcard_matchers", "regex_matchers", "text_lookup", "lucene_regex", "text_of", "equal", "decide"]
 
 
 class Undecided:
@@ -115,6 +116,34 @@ def parse_field(token) -> tuple[bool, list[tuple[str, list[int]]]]:
     return optional, parts
 
 
+class Reads:
+    """The values of the fields read from the event being evaluated, by path: a condition often
+    reads one field many times (`process.args` in every branch). Only while an evaluation runs
+    (`evaluating`), for one event at a time (by identity), and emptied when the run starts and
+    ends, so a caller's later change to an event is never hidden. (Evaluations run one at a time,
+    as explanation.py's probe assumes too.)"""
+
+    __slots__ = ("active", "event", "values")
+
+    def __init__(self):
+        self.active = False
+        self.event: Any = None
+        self.values: dict = {}
+
+
+READS = Reads()
+
+
+@contextmanager
+def evaluating() -> Iterator[None]:
+    """Field values are kept per event while it is open (see `Reads`)."""
+    READS.active, READS.event, READS.values = True, None, {}
+    try:
+        yield
+    finally:
+        READS.active, READS.event, READS.values = False, None, {}
+
+
 def field_getter(token):
     """event -> the field's values as a tuple (`()` when missing: null). An ECS document may hold
     a field nested or as a dotted key; arrays of values and of objects are flattened, as
@@ -122,12 +151,29 @@ def field_getter(token):
     _optional, parts = parse_field(token)
     if all(not indexes and "." not in name for name, indexes in parts):
         path = ".".join(name for name, _ in parts)
+        read = values_reader(path)
 
-        def get(event):
-            found = field_values(event, path)
+        def values_of(event):
+            found = read(event)
+            for v in found:
+                if v is None or isinstance(v, (list, dict)):
+                    break
+            else:  # most fields: scalars only, nothing to flatten or drop
+                return tuple(found)
             if any(isinstance(v, list) for v in found):
                 found = _flatten(found, 0)
             return tuple(v for v in found if v is not None and not isinstance(v, dict))
+
+        def get(event):
+            reads = READS
+            if reads.event is not event:
+                if not reads.active:
+                    return values_of(event)
+                reads.event, reads.values = event, {}
+            found = reads.values.get(path)
+            if found is None:
+                found = reads.values[path] = values_of(event)
+            return found
 
         return get
 
@@ -174,13 +220,17 @@ def text_of(value: Any, node: Any, construct: str) -> str | Undecided:
     return Undecided(node, f"{construct} on the non-string value {value!r} (the result depends on the field's mapping)")
 
 
+def _needs_regex(pattern: str, insensitive: bool) -> bool:
+    return "?" in pattern or "*" in pattern.strip("*") or (insensitive and not pattern.isascii())
+
+
 def wildcard_matcher(pattern: str, insensitive: bool):
     """text -> bool for an EQL wildcard pattern: `*` any run of characters, `?` exactly one
     (Elasticsearch's WildcardPattern), no escape character: a backslash is literal, which is
     how Elastic's own rules write Windows paths (`"C:\\\\Windows\\\\*"`). Case-insensitive
     matching folds case per character, as Lucene's case_insensitive queries do."""
     stripped = pattern.strip("*")
-    if "?" in pattern or "*" in stripped or (insensitive and not pattern.isascii()):
+    if _needs_regex(pattern, insensitive):
         compiled = wildcard_regex(pattern, star="*", one="?", ignore_case=insensitive)
         return lambda text: fullmatch(compiled, text)
     if not pattern:
@@ -210,6 +260,87 @@ def wildcard_matcher(pattern: str, insensitive: bool):
             slow.append(wildcard_regex(pattern, star="*", one="?", ignore_case=True))
         return fullmatch(slow[0], text)
     return fold
+
+
+def wildcard_matchers(patterns: list[str], insensitive: bool) -> Callable[[str], bool]:
+    """text -> whether any of the patterns matches it, as their `wildcard_matcher`s in turn
+    would say. When none needs a regex (a `:` or like list is mostly names, paths and `*x*`),
+    they are tested together: a set for the exact ones, one startswith / endswith for the
+    prefixes / suffixes. Text that case folding could change in length takes them in turn."""
+    matchers = [wildcard_matcher(pattern, insensitive) for pattern in patterns]
+
+    def in_turn(text: str) -> bool:
+        for matcher in matchers:
+            if matcher(text):
+                return True
+        return False
+
+    if any(_needs_regex(pattern, insensitive) for pattern in patterns):
+        return in_turn
+    exact, prefixes, suffixes, inner = set(), [], [], []
+    anything = False
+    for pattern in patterns:
+        stripped = pattern.strip("*")
+        needle = stripped.lower() if insensitive else stripped
+        lead, trail = pattern.startswith("*"), pattern.endswith("*")
+        if pattern and not stripped:
+            anything = True  # "*": any string
+        elif lead and trail:
+            inner.append(needle)
+        elif lead:
+            suffixes.append(needle)
+        elif trail:
+            prefixes.append(needle)
+        else:
+            exact.add(needle)  # the empty pattern too: only the empty string
+    starts, ends = tuple(prefixes), tuple(suffixes)
+
+    def together(text: str) -> bool:
+        if insensitive:
+            if not text.isascii():
+                return in_turn(text)  # where a matcher may take its regex
+            text = text.lower()
+        if anything or text in exact:
+            return True
+        if (starts and text.startswith(starts)) or (ends and text.endswith(ends)):
+            return True
+        for needle in inner:
+            if needle in text:
+                return True
+        return False
+
+    return together
+
+
+def regex_matchers(patterns: list[regex.Pattern]) -> Callable[[str], bool]:
+    """text -> whether any of the (Lucene, translated) regexes matches the whole text, in turn."""
+    def matches(text: str) -> bool:
+        for pattern in patterns:
+            if fullmatch(pattern, text):
+                return True
+        return False
+    return matches
+
+
+def text_lookup(literals: list, insensitive: bool) -> Callable[[tuple], bool | None] | None:
+    """For an `in` / `in~` list whose items are all ASCII text literals (`literals`: each item's
+    text, None for any other item): a field's values -> whether one of them is in the list, as
+    `equal` would find one equal (exactly, or with ASCII case folding), by a set rather than a
+    comparison per pair; None for values `equal` compares otherwise (not text, or non-ASCII text
+    under in~). None when the list is not such a list."""
+    if not all(type(text) is str and text.isascii() for text in literals):
+        return None
+    known = frozenset(text.lower() for text in literals) if insensitive else frozenset(literals)
+
+    def lookup(values: tuple) -> bool | None:
+        for value in values:
+            if type(value) is not str or (insensitive and not value.isascii()):
+                return None
+        for value in values:
+            if (value.lower() if insensitive else value) in known:
+                return True
+        return False
+    return lookup
 
 
 # Lucene regular expressions (https://www.elastic.co/guide/en/elasticsearch/reference/current/

@@ -111,7 +111,11 @@ def list_values(nodes: list, scope: S.Scope) -> Callable[[Any], list]:
             parts.append(("value", S.compile_expr(item, scope)))
     if all(kind == "value" and S.is_const(fn) for kind, fn in parts):
         flat = _flatten([fn.value for _, fn in parts])
-        return lambda env: flat
+
+        def constant(env):
+            return flat
+        constant.values = flat  # type: ignore[attr-defined]  # for what can be prepared once
+        return constant
 
     def values(env):
         out: list = []
@@ -135,6 +139,13 @@ def _flatten(items: list) -> list:
     return out
 
 
+def _needle(value: Any) -> tuple[str, str | None]:
+    """A has_any / has_all needle as term_match reads it (case-insensitive): folded, with why it
+    is not searched (None when it is)."""
+    needle = V.to_text(value)
+    return needle.lower(), V.term_problem(needle)
+
+
 def in_list(node: Tree, scope: S.Scope) -> Fn:
     left_node, op_node, *items = node.children
     operator = str(op_node.children[0])
@@ -143,13 +154,23 @@ def in_list(node: Tree, scope: S.Scope) -> Fn:
     negate = operator.startswith("!")
     base = operator.lstrip("!")
     if base in ("has_any", "has_all"):
+        # has_any is true at the first needle found, has_all false at the first one missing
+        wanted = base == "has_any"
+        constant = getattr(values, "values", None)
+        prepared = [_needle(n) for n in constant] if constant is not None else None
+
         def has_list(row, env):
             text = V.to_text(left(row, env))
-            needles = values(env)
+            needles = prepared if prepared is not None else [_needle(n) for n in values(env)]
             if base == "has_all" and not needles:
                 raise NotEvaluated.at(node, "has_all with an empty list (not documented)")
-            test = any if base == "has_any" else all
-            return test(V.term_match(text, V.to_text(n), case=False) for n in needles)
+            folded = text.lower()  # once for all the needles
+            for needle, problem in needles:
+                if problem is not None:
+                    raise NotEvaluated(problem)  # as term_match, when this needle is reached
+                if V.term_found(folded, needle, True, True) is wanted:
+                    return wanted
+            return not wanted
         return has_list
     case = base == "in"
 

@@ -244,9 +244,21 @@ def _logic(node: Tree, scope: Scope) -> Fn:
         if node.data == "and_":
             return lambda row, env: left(row, env) is True and right(row, env) is True
         return lambda row, env: left(row, env) is True or right(row, env) is True
+    # loops rather than all() / any() over a generator: no generator per row
     if node.data == "and_":
-        return lambda row, env: all(operand(row, env) is True for operand in operands)
-    return lambda row, env: any(operand(row, env) is True for operand in operands)
+        def all_true(row, env):
+            for operand in operands:
+                if operand(row, env) is not True:
+                    return False
+            return True
+        return all_true
+
+    def any_true(row, env):
+        for operand in operands:
+            if operand(row, env) is True:
+                return True
+        return False
+    return any_true
 
 
 def _neg(node: Tree, scope: Scope) -> Fn:

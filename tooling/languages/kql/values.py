@@ -39,6 +39,8 @@ class TypeMismatch(Exception):
 
 
 def kind(value: Any) -> str:
+    if type(value) is str:  # most values: before the isinstance tests
+        return "string"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -116,13 +118,26 @@ def _alnum(char: str) -> bool:
 
 def term_match(text: str, needle: str, *, case: bool, prefix: bool = True, suffix: bool = True) -> bool:
     """`has` (prefix and suffix bounded), `hasprefix` (start bounded), `hassuffix` (end bounded)."""
-    if not needle:
-        raise NotEvaluated("a term search for the empty string (not documented)")
-    if not (needle[0].isascii() and needle[0].isalnum() and needle[-1].isascii() and needle[-1].isalnum()):
-        # Kusto splits such a needle into terms in ways the documentation does not describe.
-        raise NotEvaluated(f"a term search for {needle!r}, which starts or ends with a non-alphanumeric character")
+    problem = term_problem(needle)
+    if problem is not None:
+        raise NotEvaluated(problem)
     if not case:
         text, needle = text.lower(), needle.lower()
+    return term_found(text, needle, prefix, suffix)
+
+
+def term_problem(needle: str) -> str | None:
+    """Why a term search for `needle` is not evaluated, or None."""
+    if not needle:
+        return "a term search for the empty string (not documented)"
+    if not (needle[0].isascii() and needle[0].isalnum() and needle[-1].isascii() and needle[-1].isalnum()):
+        # Kusto splits such a needle into terms in ways the documentation does not describe.
+        return f"a term search for {needle!r}, which starts or ends with a non-alphanumeric character"
+    return None
+
+
+def term_found(text: str, needle: str, prefix: bool, suffix: bool) -> bool:
+    """`term_match` once the needle is known to be searchable and both are folded as asked."""
     start = text.find(needle)
     size = len(needle)
     while start >= 0:
@@ -142,6 +157,8 @@ def term_match(text: str, needle: str, *, case: bool, prefix: bool = True, suffi
 
 def _pair(left: Any, right: Any) -> tuple[Any, Any]:
     """The operands made comparable, or TypeMismatch."""
+    if type(left) is str and type(right) is str:  # most comparisons: nothing to make comparable
+        return left, right
     kl, kr = kind(left), kind(right)
     if kl == kr:
         return left, right
@@ -157,6 +174,8 @@ def _pair(left: Any, right: Any) -> tuple[Any, Any]:
 def equal(left: Any, right: Any, case: bool = True) -> bool | None:
     """`==` (case=True) and `=~`: null with non-null is false, two nulls are null. A missing
     string column is "" (strings have no null)."""
+    if type(left) is str and type(right) is str:  # most comparisons: what the general path does for them
+        return left == right if case else left.lower() == right.lower()
     if left is None or right is None:
         if isinstance(left, str) or isinstance(right, str):
             left, right = left or "", right or ""

@@ -69,8 +69,21 @@ def _filter_stage(node: Any) -> list[Stream]:
         return [calls.extractor(regex_token(node.children[0]), RAW, True, node, named=False)]
     if isinstance(node, Tree) and node.data == "call" and str(node.children[0]).lower() == "regex":
         return [_call_stage(node)]
-    predicate = compile_filter(node)
-    return [lambda row, env: row if predicate(row, env) else None]
+    return [_keeping(compile_filter(node))]
+
+
+def _keeping(predicate: Predicate) -> Stream:
+    """The stream that keeps the rows `predicate` holds for. Its `predicate` lets a chain of
+    stages test it directly, without this call around it (`_steps`)."""
+    def keep(row, env):
+        return row if predicate(row, env) else None
+    keep.predicate = predicate  # type: ignore[attr-defined]
+    return keep
+
+
+def _steps(streams: list[Stream]) -> list[tuple[Predicate | None, Stream]]:
+    """Each stream with the predicate it only tests (None when it may change the row)."""
+    return [(getattr(stream, "predicate", None), stream) for stream in streams]
 
 
 def _call_stage(call: Tree):
@@ -78,8 +91,7 @@ def _call_stage(call: Tree):
     if name in calls.TRANSFORMS:
         return calls.TRANSFORMS[name](call, calls.Arguments(call))
     if name in FILTER_FUNCTIONS:
-        predicate = filter_call(call)
-        return lambda row, env: row if predicate(row, env) else None
+        return _keeping(filter_call(call))
     if name in batch.BATCH:
         return ("batch", batch.BATCH[name](call, calls.Arguments(call)))
     raise NotEvaluated.at(call, f"the function {call.children[0]}()")
@@ -155,9 +167,14 @@ def _stage(stage: Tree):
             parts = _filter_stage(body)
             if len(parts) == 1:
                 return parts[0]
+            steps = _steps(parts)
 
-            def chain(row, env, _parts=parts):
-                for part in _parts:
+            def chain(row, env):
+                for test, part in steps:
+                    if test is not None:
+                        if not test(row, env):
+                            return None
+                        continue
                     row = part(row, env)
                     if row is None:
                         return None

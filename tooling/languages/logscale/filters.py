@@ -221,6 +221,25 @@ def regex_filter(node: Tree) -> tuple[Predicate, Reader]:
 
 # --- combinations -----------------------------------------------------------------------------
 
+# and / or as loops rather than all() / any() over a generator: no generator per event and part
+def _all_of(parts: list[Predicate]) -> Predicate:
+    def all_of(row, env) -> bool:
+        for part in parts:
+            if not part(row, env):
+                return False
+        return True
+    return all_of
+
+
+def _any_of(parts: list[Predicate]) -> Predicate:
+    def any_of(row, env) -> bool:
+        for part in parts:
+            if part(row, env):
+                return True
+        return False
+    return any_of
+
+
 def compile_filter(node: Any) -> Predicate:
     """A filter node inside and/or/not (no field extraction there). Each leaf is traced for
     `explain`; and/or/not are not leaves, except a negation of one leaf, recorded as written."""
@@ -228,11 +247,9 @@ def compile_filter(node: Any) -> Predicate:
         raise NotEvaluated.at(node, f"the filter {str(node)!r}")
     kind = node.data
     if kind == "filter_and":
-        parts = [compile_filter(c) for c in node.children if isinstance(c, Tree)]
-        return lambda row, env: all(p(row, env) for p in parts)
+        return _all_of([compile_filter(c) for c in node.children if isinstance(c, Tree)])
     if kind == "filter_or":
-        parts = [compile_filter(c) for c in node.children if isinstance(c, Tree)]
-        return lambda row, env: any(p(row, env) for p in parts)
+        return _any_of([compile_filter(c) for c in node.children if isinstance(c, Tree)])
     if kind == "not_filter":
         inner = node.children[-1]
         if isinstance(inner, Tree) and inner.data in LEAVES:

@@ -332,6 +332,10 @@ def _unicode_twin(pattern: str, flags: int) -> regex.Pattern:
     return regex.compile(pattern, (flags & ~regex.ASCII) | regex.UNICODE)
 
 
+# as a plain int: `int & RegexFlag` goes through enum's operators, a tenth of a search's cost
+_IGNORECASE = int(regex.IGNORECASE)
+
+
 def rx_search(compiled: regex.Pattern, value: str):
     """The first match of `compiled` in `value`.
 
@@ -343,7 +347,7 @@ def rx_search(compiled: regex.Pattern, value: str):
         found = untimed(compiled, "search", value)
         if found is SLOW:
             found = compiled.search(value, timeout=REGEX_TIMEOUT_S)
-        if compiled.flags & regex.IGNORECASE and not (value.isascii() and compiled.pattern.isascii()):
+        if compiled.flags & _IGNORECASE and not (value.isascii() and compiled.pattern.isascii()):
             twin = _unicode_twin(compiled.pattern, compiled.flags)
             other = untimed(twin, "search", value)
             if other is SLOW:

@@ -43,7 +43,7 @@ from tooling.languages import explanation
 from tooling.languages.evaluation import MISSING, Deadline, Evaluation, EvaluationContext, NotEvaluated
 from tooling.languages.yaral.analysis import tokens
 from tooling.languages.yaral.expressions import Compiler
-from tooling.languages.yaral.rows import Copies, Row, Run, event_time, latest_time
+from tooling.languages.yaral.rows import Copies, Row, Run, event_time
 from tooling.languages.yaral.values import compare, hashable, is_zero, nested_view, unnest
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -58,7 +58,7 @@ def compile_query(tree: Tree) -> Callable:
 
     def run(events: list[dict], deadline: Deadline, context: EvaluationContext) -> Evaluation:
         views = [nested_view(event) for event in events]
-        run_state = Run(context, latest_time(views))
+        run_state = Run(context, views)
         matched: set[int] = set()
         for rule in rules:
             matched |= rule.run(views, deadline, run_state)
@@ -273,7 +273,10 @@ class _Rule:
             row = Row(run, {variable: copy}, {variable: view})
             for name, closure in definers.items():
                 row.ph[name] = closure(row)
-            if all(check(row) for check in checks):
+            for check in checks:  # a loop, not all(): no generator per copy
+                if not check(row):
+                    break
+            else:
                 passing.append(row)
         return passing
 

@@ -158,6 +158,22 @@ def _in_cidr(args, node, run):
     return address.version == network.version and address in network
 
 
+def in_cidr_list(text: str, lines: list[str], node: Any) -> bool:
+    """`in cidr %list`: whether the address is in one of the list's ranges."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    for line in lines:
+        try:
+            network = ipaddress.ip_network(line.strip(), strict=False)
+        except ValueError:
+            raise NotEvaluated.at(node, f"a CIDR reference list line that is not a range ({line!r})") from None
+        if address.version == network.version and address in network:
+            return True
+    return False
+
+
 # ---- math.* ----------------------------------------------------------------------------------
 
 def _math(fn: Callable) -> Callable:
@@ -272,3 +288,25 @@ FUNCTIONS: dict[str, tuple[int, int, Function]] = {
 
 # Aggregations (outcome sections of rules with a match section): name -> over the values.
 AGGREGATES = frozenset({"count", "count_distinct", "sum", "max", "min", "array", "array_distinct"})
+
+
+def aggregate(name: str, values: list, node: Any) -> Any:
+    # "Outcome section syntax": count, count_distinct, sum, max, min, array, array_distinct over
+    # the values of the detection's events (omitted fields are their zero values).
+    present = [v for v in values if v is not MISSING]
+    if name == "count":
+        return len(values)
+    if name == "count_distinct":
+        return len({(kind_of(v), v) for v in present})
+    if name in ("array", "array_distinct"):
+        flat = [x for v in present for x in (v if isinstance(v, list) else [v])]
+        if name == "array_distinct":
+            flat = list(dict.fromkeys(flat))
+        if len(flat) > 25:
+            raise NotEvaluated.at(node, f"{name} of more than 25 values (which 25 Google SecOps keeps is not "
+                                  "documented)")
+        return flat
+    numbers = [as_number(v, node) for v in values]
+    if not numbers:
+        raise NotEvaluated.at(node, f"{name} over no value")
+    return sum(numbers) if name == "sum" else max(numbers) if name == "max" else min(numbers)

@@ -8,15 +8,26 @@ from typing import Any
 from tooling.languages.evaluation import MISSING, NotEvaluated, parse_time
 
 
+_UNKNOWN = object()
+
+
 class Run:
-    """What one evaluation's closures share: the declared reference lists and "now"."""
+    """What one evaluation's closures share: the declared reference lists and "now" (the latest
+    event time among `views`, worked out when a rule first asks: most rules never do)."""
 
-    __slots__ = ("context", "now", "_lists")
+    __slots__ = ("context", "_views", "_now", "_lists")
 
-    def __init__(self, context, now: int | None):
+    def __init__(self, context, views: list[dict]):
         self.context = context
-        self.now = now
+        self._views = views
+        self._now: Any = _UNKNOWN
         self._lists: dict[str, list] = {}
+
+    @property
+    def now(self) -> int | None:
+        if self._now is _UNKNOWN:
+            self._now = latest_time(self._views)
+        return self._now
 
     def reference_list(self, name: str, node: Any) -> list[str]:
         found = self._lists.get(name)

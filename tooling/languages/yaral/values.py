@@ -76,18 +76,55 @@ class PathTrie:
     once and yields the copies (dicts from path to value), one per combination of elements of
     the repeated fields on the way."""
 
-    __slots__ = ("children", "ends")
+    __slots__ = ("children", "ends", "_walk")
 
     def __init__(self):
         self.children: dict[str, PathTrie] = {}
         self.ends: list[tuple] = []
+        self._walk: tuple | None = None
 
     def add(self, path: tuple) -> None:
+        self._walk = None
         node = self
         for part in path:
             node = node.children.setdefault(part, PathTrie())
         if path not in node.ends:
             node.ends.append(path)
+
+    def walk(self) -> tuple[tuple, int]:
+        """The nodes below this one in preorder (the order `_unnest` merges them), each as
+        (the index of its parent's value: 0 for this node, k for the k-th step; its part; the
+        paths ending at it; how a list there may still make one copy, `_list_mode`), and the
+        trie's height; worked out once per trie."""
+        if self._walk is None:
+            steps: list[tuple] = []
+            height = 0
+
+            def visit(node: PathTrie, slot: int, level: int) -> None:
+                nonlocal height
+                height = max(height, level)
+                for part, child in node.children.items():
+                    steps.append((slot, part, tuple(child.ends), _list_mode(child)))
+                    visit(child, len(steps), level + 1)
+            visit(self, 0, 0)
+            self._walk = (tuple(steps), height)
+        return self._walk
+
+
+UNWRAP, KEEP = "unwrap", "keep"
+
+
+def _list_mode(node: PathTrie) -> str | None:
+    """What `_unnest` does with a list found at `node`, when that still makes one copy: UNWRAP
+    (no subscript below it) unnests the elements, so a list of one element is that element and
+    an empty one is MISSING; KEEP (only subscripts below it, no path ending at it) reads the
+    subscripts from the list itself. None: anything else takes the general unnesting."""
+    indexed = sum(1 for part in node.children if type(part) is Index)
+    if not indexed:
+        return UNWRAP
+    if indexed == len(node.children) and not node.ends:
+        return KEEP
+    return None
 
 
 def step(value: Any, part: str) -> Any:
@@ -115,6 +152,47 @@ def step(value: Any, part: str) -> Any:
 
 def unnest(trie: PathTrie, value: Any, depth: int = 0) -> list[dict]:
     """The copies of `value` for the paths in `trie` (each a dict path -> scalar or MISSING)."""
+    # Most events have no repeated field on the paths a rule reads: their one copy is filled in
+    # one pass over the trie, without the lists and merges the general case builds at each node.
+    single = _single_copy(trie, value, depth)
+    return [single] if single is not None else _unnest(trie, value, depth)
+
+
+def _single_copy(trie: PathTrie, value: Any, depth: int) -> dict | None:
+    """The one copy `_unnest` would build when the lists on the trie's paths hold at most one
+    element each (or are only subscripted): same keys, same order. None as soon as a list could
+    make more copies, or where `_unnest` may find a value nested too deeply."""
+    steps, height = trie.walk()
+    if depth + height > 64 or isinstance(value, list):
+        return None  # `_unnest` raises on a value nested too deeply, or makes the copies
+    copy = {path: value for path in trie.ends}
+    values = [value]  # each step's value, after the root's
+    unwrapped = 0  # lists taken as their element: one more level of nesting each, to `_unnest`
+    for parent, part, ends, lists in steps:
+        above = values[parent]
+        if type(above) is dict and type(part) is not Index:
+            found = above.get(part, MISSING)  # what `step` does for a message's field
+        elif above is MISSING:
+            found = MISSING
+        else:
+            found = step(above, part)
+        if isinstance(found, list):
+            if lists is UNWRAP and len(found) <= 1:
+                found = found[0] if found else MISSING
+                if isinstance(found, list):
+                    return None
+                unwrapped += 1
+            elif lists is not KEEP:
+                return None
+        values.append(found)
+        for path in ends:
+            copy[path] = found
+    if depth + height + unwrapped > 64:
+        return None
+    return copy
+
+
+def _unnest(trie: PathTrie, value: Any, depth: int = 0) -> list[dict]:
     if depth > 64:
         raise NotEvaluated("a value nested more than 64 levels deep")
     if isinstance(value, list):
@@ -122,20 +200,20 @@ def unnest(trie: PathTrie, value: Any, depth: int = 0) -> list[dict]:
         indexed: list[dict] = [{}]
         if index_parts:
             for part in index_parts:
-                indexed = _product(indexed, unnest(trie.children[part], step(value, part), depth + 1))
+                indexed = _product(indexed, _unnest(trie.children[part], step(value, part), depth + 1))
             if len(index_parts) == len(trie.children) and not trie.ends:
                 return indexed
         plain = trie if not index_parts else _without(trie, index_parts)
         copies: list[dict] = []
         for item in value or [MISSING]:
-            copies.extend(unnest(plain, item, depth + 1))
+            copies.extend(_unnest(plain, item, depth + 1))
             if len(copies) > MAX_COPIES:
                 raise NotEvaluated(f"an event that unnests into more than {MAX_COPIES} copies")
         return _product(copies, indexed) if index_parts else copies
     copies = [{path: value for path in trie.ends}] if trie.ends else [{}]
     for part, child in trie.children.items():
-        copies = _product(copies, unnest(child, step(value, part) if value is not MISSING else MISSING,
-                                         depth + 1))
+        copies = _product(copies, _unnest(child, step(value, part) if value is not MISSING else MISSING,
+                                          depth + 1))
     return copies
 
 
@@ -293,6 +371,8 @@ ZERO = {"string": "", "number": 0, "bool": False}
 
 
 def _align(left: Any, right: Any, node: Any) -> tuple[Any, Any, str]:
+    if type(left) is str and type(right) is str:  # most comparisons: no kinds to work out
+        return left, right, "string"
     a, b = kind_of(left), kind_of(right)
     if a == "missing" and b == "missing":
         return "", "", "string"  # both omitted: "" = "" (best practices, "Filter out zero values")
