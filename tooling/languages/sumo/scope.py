@@ -154,6 +154,21 @@ def _contains_sequence(text_terms: list[str], known: frozenset, wanted: list[_Te
     return False
 
 
+def _one_term_search(pattern: str) -> tuple[re.Pattern, list[str]] | None:
+    """A keyword of one wildcard term holding a letter or digit (`stop*`, `*48495354*`) as a search
+    of the lower-cased text for a whole term it matches, with the literal pieces every match
+    holds: such a term is a run of letters and digits (a punctuation term is one other
+    character), so `*` stands for a run of them and `?` for one, between term boundaries. The
+    same answer as tokenizing the message and matching each distinct term, which was most of
+    what a message cost Sumo's evaluation where a scope has such a keyword. None for a pattern
+    without a letter or digit (`?*` may match a punctuation term)."""
+    pieces = [piece for piece in re.split(r"[*?]+", pattern) if piece]
+    if not pieces:
+        return None
+    body = "".join(r"[^\W_]*" if c == "*" else r"[^\W_]" if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(r"(?<![^\W_])" + body + r"(?![^\W_])"), pieces
+
+
 def _keyword(node: Tree, quoted: bool) -> ScopeTest:
     token = node.children[0]
     text = string_literal(token) if quoted else str(token)
@@ -163,6 +178,9 @@ def _keyword(node: Tree, quoted: bool) -> ScopeTest:
     # Each literal term must occur in the lower-cased text: a cheap test before tokenizing.
     literals = [p.text for p in wanted if p.compiled is None]
     all_literal = len(literals) == len(wanted) and bool(wanted)
+    one_term = _one_term_search(wanted[0].text) if len(wanted) == 1 and not all_literal else None
+    if one_term is not None:
+        search, literals = one_term  # each literal piece of the term must occur, as above
 
     def test(row: dict) -> bool:
         raw = row.get("_raw")
@@ -176,6 +194,8 @@ def _keyword(node: Tree, quoted: bool) -> ScopeTest:
                 return False
         if all_literal:
             return _has_literal_terms(lowered, literals)
+        if one_term is not None:
+            return search.search(lowered) is not None
         cached = row.get("\x00terms")
         if cached is None:
             listed = terms(raw)
