@@ -274,11 +274,18 @@ def wildcard_fullmatch(compiled: regex.Pattern, text: str, node: Any) -> bool:
 
 # --- comparisons ---------------------------------------------------------------------------
 
+_EQUALITY = frozenset(("=", "==", "!=", "<>"))
+
+
 def compare(op: str, left: Any, right: Any, node: Any) -> bool:
     """`=` `!=` `<` `>` `<=` `>=` on two non-null values. "String comparisons are case sensitive"
     (field-expressions.md); text that holds a number compares with a number as that number
     (where.md: `where time > 5` after a parse). Ordering two texts that are not both numbers
     (alphabetical or not) is not documented."""
+    if type(left) is str and type(right) is str and op in _EQUALITY:
+        # the common case, decided as below without reading the numbers the texts may hold
+        # (reading them was a twentieth of Sumo's evaluation)
+        return (left == right) == (op in ("=", "=="))
     left_number, right_number = as_number(left), as_number(right)
     both_text = isinstance(left, str) and isinstance(right, str)
     if isinstance(left, bool) or isinstance(right, bool):
