@@ -198,23 +198,16 @@ class Pattern:
         return self._unicode
 
     def _run(self, method: str, text: str, *args: Any) -> Any:
-        def call(compiled: regex.Pattern) -> Any:
-            if method == "finditer":
-                return list(compiled.finditer(text, timeout=REGEX_TIMEOUT_S))
-            if method == "sub":
-                return compiled.sub(args[0], text, timeout=REGEX_TIMEOUT_S)
-            return getattr(compiled, method)(text, *args, timeout=REGEX_TIMEOUT_S)
-
         try:
             quick = method in ("fullmatch", "search")  # the calls `untimed` may make without a timeout
             found = untimed(self.ascii, method, text) if quick else SLOW
             if found is SLOW:
-                found = call(self.ascii)
+                found = _timed(self.ascii, method, text, args)
             if text.isascii():
                 return found
             other = untimed(self.unicode, method, text) if quick else SLOW
             if other is SLOW:
-                other = call(self.unicode)
+                other = _timed(self.unicode, method, text, args)
         except TimeoutError:
             raise NotEvaluated.at(self.node, "a regular expression that backtracks without end") from None
         if _shape(found) != _shape(other):
@@ -222,10 +215,20 @@ class Pattern:
                                              "text differs between ASCII (RE2) and Unicode readings")
         return found
 
+    # Most calls are a fullmatch or search of ASCII text that `untimed` makes: there only the ASCII
+    # reading counts, and it is asked for first, without `_run`'s set-up.
     def fullmatch(self, text: str) -> bool:
+        if text.isascii():
+            found = untimed(self.ascii, "fullmatch", text)
+            if found is not SLOW:
+                return found is not None
         return self._run("fullmatch", text) is not None
 
     def search(self, text: str) -> Any:
+        if text.isascii():
+            found = untimed(self.ascii, "search", text)
+            if found is not SLOW:
+                return found
         return self._run("search", text)
 
     def finditer(self, text: str) -> list:
@@ -237,6 +240,15 @@ class Pattern:
     @property
     def groupindex(self) -> dict:
         return dict(self.ascii.groupindex)
+
+
+def _timed(compiled: regex.Pattern, method: str, text: str, args: tuple) -> Any:
+    """`compiled.<method>(text, *args)` with the timeout."""
+    if method == "finditer":
+        return list(compiled.finditer(text, timeout=REGEX_TIMEOUT_S))
+    if method == "sub":
+        return compiled.sub(args[0], text, timeout=REGEX_TIMEOUT_S)
+    return getattr(compiled, method)(text, *args, timeout=REGEX_TIMEOUT_S)
 
 
 def _shape(found: Any) -> Any:
