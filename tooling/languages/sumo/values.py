@@ -266,22 +266,61 @@ def regex_literal(token: Any, *, re2: bool = True) -> Pattern:
     return Pattern(text[1:cut].replace("\\/", "/"), text[cut + 1:], token, re2=re2)
 
 
-def wildcard(pattern: str, *, ignore_case: bool = False) -> regex.Pattern:
+class Wildcard:
     """A whole-value wildcard pattern where `*` is any run of characters (matches.md: "Patterns
-    use asterisks * as wildcards"); every other character is literal."""
-    body = ".*".join(re.escape(piece) for piece in pattern.split("*"))
-    body = re.sub(r"(?:\.\*){2,}", ".*", body)
-    return regex.compile(body, regex.DOTALL | (regex.IGNORECASE if ignore_case else 0))
+    use asterisks * as wildcards"); every other character is literal. Matched as its pieces
+    between the asterisks (a prefix, pieces in order, a suffix) where that is its regex's answer:
+    always when case counts, on ASCII text and pattern when it does not (a few non-ASCII letters
+    fold onto ASCII ones: the Kelvin sign onto k). Elsewhere, by the regex, with its timeout.
+    The regex, on the source category of every message, was a twentieth of Sumo's evaluation."""
+
+    __slots__ = ("compiled", "pieces", "ignore_case")
+
+    def __init__(self, pattern: str, ignore_case: bool):
+        body = ".*".join(re.escape(piece) for piece in pattern.split("*"))
+        body = re.sub(r"(?:\.\*){2,}", ".*", body)
+        self.compiled = regex.compile(body, regex.DOTALL | (regex.IGNORECASE if ignore_case else 0))
+        self.ignore_case = ignore_case
+        self.pieces = (pattern.lower() if ignore_case else pattern).split("*") \
+            if pattern.isascii() or not ignore_case else None
+
+    def fullmatch(self, text: str, node: Any) -> bool:
+        if self.pieces is not None and type(text) is str and (not self.ignore_case or text.isascii()):
+            return _pieces_match(self.pieces, text.lower() if self.ignore_case else text)
+        try:
+            found = untimed(self.compiled, "fullmatch", text)
+            if found is SLOW:
+                found = self.compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S)
+            return found is not None
+        except TimeoutError:
+            raise NotEvaluated.at(node, "a wildcard pattern that backtracks without end") from None
 
 
-def wildcard_fullmatch(compiled: regex.Pattern, text: str, node: Any) -> bool:
-    try:
-        found = untimed(compiled, "fullmatch", text)
-        if found is SLOW:
-            found = compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S)
-        return found is not None
-    except TimeoutError:
-        raise NotEvaluated.at(node, "a wildcard pattern that backtracks without end") from None
+def _pieces_match(pieces: list[str], text: str) -> bool:
+    """Whether `text` is pieces[0], then any run, pieces[1], ..., any run, pieces[-1]: each middle
+    piece where it first occurs after the one before it (a later occurrence leaves less room)."""
+    first, last = pieces[0], pieces[-1]
+    if len(pieces) == 1:
+        return text == first
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return False
+    position = len(first)
+    for piece in pieces[1:-1]:
+        found = text.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
+
+
+def wildcard(pattern: str, *, ignore_case: bool = False) -> Wildcard:
+    """A whole-value wildcard pattern (`Wildcard`)."""
+    return Wildcard(pattern, ignore_case)
+
+
+def wildcard_fullmatch(compiled: Wildcard, text: str, node: Any) -> bool:
+    return compiled.fullmatch(text, node)
 
 
 # --- comparisons ---------------------------------------------------------------------------
