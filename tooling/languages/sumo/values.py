@@ -215,21 +215,22 @@ class Pattern:
                                              "text differs between ASCII (RE2) and Unicode readings")
         return found
 
-    # Most calls are a fullmatch or search of ASCII text that `untimed` makes: there only the ASCII
-    # reading counts, and it is asked for first, without `_run`'s set-up.
+    def _on_ascii(self, method: str, text: str) -> Any:
+        """A fullmatch or search of ASCII text (most calls): only the ASCII reading counts there,
+        so it is made at once, without `_run`'s set-up."""
+        found = untimed(self.ascii, method, text)
+        if found is SLOW:
+            try:
+                found = _timed(self.ascii, method, text, ())
+            except TimeoutError:
+                raise NotEvaluated.at(self.node, "a regular expression that backtracks without end") from None
+        return found
+
     def fullmatch(self, text: str) -> bool:
-        if text.isascii():
-            found = untimed(self.ascii, "fullmatch", text)
-            if found is not SLOW:
-                return found is not None
-        return self._run("fullmatch", text) is not None
+        return (self._on_ascii("fullmatch", text) if text.isascii() else self._run("fullmatch", text)) is not None
 
     def search(self, text: str) -> Any:
-        if text.isascii():
-            found = untimed(self.ascii, "search", text)
-            if found is not SLOW:
-                return found
-        return self._run("search", text)
+        return self._on_ascii("search", text) if text.isascii() else self._run("search", text)
 
     def finditer(self, text: str) -> list:
         return self._run("finditer", text)
