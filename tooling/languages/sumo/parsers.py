@@ -227,6 +227,8 @@ def json_path(path: str, node: Any) -> list:
 
 def json_text(value: Any) -> Any:
     """A JSON value as the field text Sumo gives it: objects and arrays as JSON text."""
+    if type(value) is str:  # most values: text as it is
+        return value
     if value is None:
         return None
     if isinstance(value, bool):
@@ -247,9 +249,11 @@ def _walk(document: Any, parts: list) -> Any:
                 return _ABSENT
             node = node[part]
         else:
-            if not isinstance(node, dict) or part not in node:  # keys are case sensitive
+            if not isinstance(node, dict):
                 return _ABSENT
-            node = node[part]
+            node = node.get(part, _ABSENT)  # keys are case sensitive
+            if node is _ABSENT:
+                return _ABSENT
     return node
 
 
@@ -302,11 +306,11 @@ def json_stage(stage: Tree) -> Stage:
         if document is _ABSENT:
             return None  # "Unable to parse input as json": dropped unless nodrop
         values = [_walk(document, parts) for parts in paths]
-        if all(value is _ABSENT for value in values):
+        absent = values.count(_ABSENT)
+        if absent == len(values):
             return None
-        if any(value is _ABSENT for value in values):
-            if not nodrop:
-                raise NotEvaluated.at(stage, "json without nodrop on a message that has some of the keys")
+        if absent and not nodrop:
+            raise NotEvaluated.at(stage, "json without nodrop on a message that has some of the keys")
         return [None if value is _ABSENT else json_text(value) for value in values]
 
     decided = None if nodrop else stage_leaf(stage, source, len(names))
