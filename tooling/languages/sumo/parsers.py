@@ -52,8 +52,9 @@ def _assign(row: dict, names: list[str], values: list[Any]) -> dict:
 def _keep_unmatched(row: dict, names: list[str], node: Any) -> dict:
     """A nodrop row that did not match: without the alias fields. A field an earlier stage gave
     a value: whether it keeps it is not documented."""
-    if any(row.get(name) is not None for name in names):
-        raise NotEvaluated.at(node, "a nodrop parse that did not match a field an earlier stage set")
+    for name in names:
+        if row.get(name) is not None:
+            raise NotEvaluated.at(node, "a nodrop parse that did not match a field an earlier stage set")
     return row
 
 
