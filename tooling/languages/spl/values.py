@@ -73,6 +73,11 @@ def texts(value: Any, node: Any = None) -> list[str]:
     return [text_of(value, node)]
 
 
+# What a text float() reads can start with (besides a decimal digit of any script): a sign, a
+# point, or inf / nan / infinity.
+_NUMBER_START = frozenset("+-.iInN")
+
+
 def number(value: Any) -> float | None:
     """A number when the value is one or is text Splunk reads as a number, else None."""
     if isinstance(value, bool):
@@ -81,7 +86,9 @@ def number(value: Any) -> float | None:
         return float(value)
     if isinstance(value, str):
         stripped = value.strip()
-        if not stripped or stripped.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
+        if not stripped or (stripped[0] not in _NUMBER_START and not stripped[0].isdecimal()):
+            return None  # what float() refuses at its first character, without its exception
+        if stripped.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
             return None
         try:
             return float(stripped) if len(stripped) < 400 else None
