@@ -80,11 +80,7 @@ _NUMBER_START = frozenset("+-.iInN")
 
 def number(value: Any) -> float | None:
     """A number when the value is one or is text Splunk reads as a number, else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, str):  # first: most values are text
         stripped = value.strip()
         if not stripped or (stripped[0] not in _NUMBER_START and not stripped[0].isdecimal()):
             return None  # what float() refuses at its first character, without its exception
@@ -99,6 +95,10 @@ def number(value: Any) -> float | None:
                 except ValueError:
                     return None
             return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
     return None
 
 
