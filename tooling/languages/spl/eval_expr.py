@@ -121,7 +121,9 @@ def _and(node: Tree) -> Value:
     def run_and(row: Row, run: Any) -> Any:
         unknown = False
         for part in parts:
-            value = boolean(part(row, run), node)
+            value = part(row, run)
+            if value is not True and value is not False:
+                value = boolean(value, node)  # null, or an error
             if value is False:
                 return False
             unknown = unknown or value is None
@@ -135,7 +137,9 @@ def _or(node: Tree) -> Value:
     def run_or(row: Row, run: Any) -> Any:
         unknown = False
         for part in parts:
-            value = boolean(part(row, run), node)
+            value = part(row, run)
+            if value is not True and value is not False:
+                value = boolean(value, node)  # null, or an error
             if value is True:
                 return True
             unknown = unknown or value is None

@@ -181,8 +181,8 @@ def _comparison(node: Tree, top: bool, time_filters: list) -> Predicate:
     if isinstance(value_token, Token) and value_token.type == "MACRO":
         raise NotEvaluated.at(value_token, f"the macro {value_token} (not expanded)")
     if operator == "=":
-        matcher = _value_matcher(value_token)
-        return lambda row, run: _any_value(row, field, [matcher], node)
+        matchers = [_value_matcher(value_token)]
+        return lambda row, run: _any_value(row, field, matchers, node)
     if operator == "!=":
         matcher = _value_matcher(value_token)
 

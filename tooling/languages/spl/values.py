@@ -220,6 +220,18 @@ def guarded(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise NotEvaluated("a regular expression that backtracks without end") from None
 
 
+def guarded_search(compiled: regex.Pattern, text: str) -> Any:
+    """`guarded(compiled.search, text)`, without finding out from the call what it is (match(),
+    on most rows of the queries that use it)."""
+    found = untimed(compiled, "search", text)
+    if found is not SLOW:
+        return found
+    try:
+        return compiled.search(text, timeout=REGEX_TIMEOUT_S)
+    except TimeoutError:
+        raise NotEvaluated("a regular expression that backtracks without end") from None
+
+
 # --- ordering (sort, min, max) -----------------------------------------------------------------
 
 def order_key(value: Any) -> tuple:
