@@ -135,34 +135,57 @@ def case_varies() -> frozenset[str]:
     return frozenset(_read(HERE / "kinds.json").get("case_varies", {}).get("fields", ()))
 
 
-def _holds(condition: Mapping, sample: Mapping, logsource: Mapping) -> bool:
-    for name in condition.get("has", ()):
-        if name not in sample:
+class _Condition:
+    """A kinds.json `when`, read once: its lists as tuples and each `equals` list as the set of
+    its texts, rather than that set built again for every sample (`classify` runs on each
+    sample, and again in each LogScale Falcon rendering)."""
+
+    __slots__ = ("has", "lacks", "equals", "prefix", "not_prefix", "product", "any")
+
+    def __init__(self, condition: Mapping):
+        self.has = tuple(condition.get("has", ()))
+        self.lacks = tuple(condition.get("lacks", ()))
+        self.equals = tuple((name, frozenset(str(a) for a in allowed))
+                            for name, allowed in condition.get("equals", {}).items())
+        self.prefix = tuple(condition.get("prefix", {}).items())
+        self.not_prefix = tuple(condition.get("not_prefix", {}).items())
+        self.product = condition["product"] if "product" in condition else None
+        self.any = tuple(_Condition(option) for option in condition["any"]) if "any" in condition else None
+
+    def holds(self, sample: Mapping, logsource: Mapping) -> bool:
+        for name in self.has:
+            if name not in sample:
+                return False
+        for name in self.lacks:
+            if name in sample:
+                return False
+        for name, allowed in self.equals:
+            if name not in sample or str(sample[name]) not in allowed:
+                return False
+        for name, prefix in self.prefix:
+            if not str(sample.get(name, "")).startswith(prefix):
+                return False
+        for name, prefix in self.not_prefix:
+            if str(sample.get(name, "")).startswith(prefix):
+                return False
+        if self.product is not None and logsource.get("product") not in self.product:
             return False
-    for name in condition.get("lacks", ()):
-        if name in sample:
+        if self.any is not None and not any(option.holds(sample, logsource) for option in self.any):
             return False
-    for name, allowed in condition.get("equals", {}).items():
-        if name not in sample or str(sample[name]) not in {str(a) for a in allowed}:
-            return False
-    for name, prefix in condition.get("prefix", {}).items():
-        if not str(sample.get(name, "")).startswith(prefix):
-            return False
-    for name, prefix in condition.get("not_prefix", {}).items():
-        if str(sample.get(name, "")).startswith(prefix):
-            return False
-    if "product" in condition and logsource.get("product") not in condition["product"]:
-        return False
-    if "any" in condition and not any(_holds(option, sample, logsource) for option in condition["any"]):
-        return False
-    return True
+        return True
+
+
+@lru_cache(maxsize=1)
+def _conditions() -> tuple[tuple[_Condition, str], ...]:
+    return tuple((_Condition(entry["when"]), entry["kind"]) for entry in kinds())
 
 
 def classify(sample: Mapping, logsource: Mapping | None = None) -> str | None:
     """The kind of a sample event (Sigma taxonomy), or None when no kind fits."""
-    for entry in kinds():
-        if _holds(entry["when"], sample, logsource or {}):
-            return entry["kind"]
+    logsource = logsource or {}
+    for condition, kind in _conditions():
+        if condition.holds(sample, logsource):
+            return kind
     return None
 
 
