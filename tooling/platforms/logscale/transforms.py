@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from tooling.platforms.transforms import _dword, key_values, registry_kernel, registry_key, text
+from tooling.platforms.transforms import _dword, compact_json, key_values, registry_kernel, registry_key, text
 
 # The sensor reports the image path as the kernel names it (\Device\HarddiskVolumeN\...); the
 # volume number depends on the disk layout; volume 3 is the usual system volume of a UEFI install.
@@ -73,7 +73,7 @@ def _unflatten(sample: Mapping) -> dict:
 
 def record_json(sample: dict) -> str:
     """The original JSON record (dotted Sigma names nested again, JSON-text fields as objects)."""
-    return json.dumps(_unflatten(sample), ensure_ascii=False, separators=(",", ":"))
+    return compact_json(_unflatten(sample))
 
 
 def gcp_record_json(sample: dict) -> str:
@@ -81,7 +81,7 @@ def gcp_record_json(sample: dict) -> str:
     payload = {k: v for k, v in sample.items() if k != "principalEmail"}
     if "principalEmail" in sample:
         payload["authenticationInfo"] = {"principalEmail": sample["principalEmail"]}
-    return json.dumps({"protoPayload": payload}, ensure_ascii=False, separators=(",", ":"))
+    return compact_json({"protoPayload": payload})
 
 
 def fortigate_kv(sample: dict) -> str:
@@ -117,7 +117,7 @@ def falcon_json(sample: dict, rendered: dict | None = None, kind: str | None = N
         rendered = rendering.event
     event = {k: v for k, v in rendered.items() if not k.startswith(("#", "@"))}
     event = {"event_simpleName": rendered.get("#event_simpleName"), **event}
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(event)
 
 
 falcon_json.takes_rendering = True  # render passes it the event so far (see render)

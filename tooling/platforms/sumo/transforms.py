@@ -5,12 +5,11 @@ that data would deliver. Sources are listed in render.json.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from tooling.platforms.transforms import (
-    escape, json_value, key_values, text, windows_insertion_strings, windows_message,
+    compact_json, escape, json_value, key_values, text, windows_insertion_strings, windows_message,
 )
 
 SAMPLE_EPOCH = int(datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc).timestamp())
@@ -22,7 +21,7 @@ _SYSMON_TITLES = {"1": "Process Create:", "12": "Registry object added or delete
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(value)
 
 
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
