@@ -258,10 +258,13 @@ class _Plan:
     nested: bool
     template: dict
     times: tuple  # (path, format) of the template's time fields
-    fields: dict  # sample field -> ((name, path or None, transform, map, default), ...)
+    # sample field -> ((name, path or None, transform, map, default), ...), or the name alone for a
+    # field that is only renamed (most fields: their values are copied without the rules' tests)
+    fields: dict
     ignore: frozenset
     defaults: tuple  # (name, path or None, value)
-    raw: tuple  # (name, path or None, format)
+    raw: tuple  # (name, path or None, format, whether the format takes the rendering so far)
+    nodes: tuple  # the paths of the template's nested objects, each before those inside it
 
 
 def _missing(key: str, name: str, registry: str) -> Any:
@@ -300,11 +303,15 @@ def _compile_plan(key: str, kind: str) -> _Plan | None:
             rule = {"to": rule} if isinstance(rule, str) else rule
             transform = _missing(key, rule["transform"], "transform") if "transform" in rule else None
             compiled.append((rule["to"], path_of(rule["to"]), transform, rule.get("map"), rule.get("default", _ABSENT)))
-        fields[name] = tuple(compiled)
+        renamed = len(compiled) == 1 and compiled[0][1:4] == (None, None, None)  # no path, transform or map
+        fields[name] = compiled[0][0] if renamed else tuple(compiled)
+    raw = []
+    for target in spec.get("raw", ()):
+        form = _missing(key, target["format"], "format")
+        raw.append((target["to"], path_of(target["to"]), form, _takes_rendering(form)))
     return _Plan(nested, template, tuple(_times(template, ())), fields, frozenset(spec.get("ignore", ())),
                  tuple((name, path_of(name), value) for name, value in spec.get("defaults", {}).items()),
-                 tuple((target["to"], path_of(target["to"]), _missing(key, target["format"], "format"))
-                       for target in spec.get("raw", ())))
+                 tuple(raw), tuple(_nodes(template, ())))
 
 
 def _takes_rendering(form: Any) -> bool:
@@ -333,8 +340,23 @@ def _times(node: dict, path: tuple[str, ...]):
             yield from _times(value, path + (name,))
 
 
-def _copy(node: dict) -> dict:
-    return {name: _copy(value) if type(value) is _Node else value for name, value in node.items()}
+def _nodes(node: dict, path: tuple[str, ...]):
+    for name, value in node.items():
+        if type(value) is _Node:
+            yield path + (name,)
+            yield from _nodes(value, path + (name,))
+
+
+def _copy(plan: _Plan) -> dict:
+    """The plan's template as a new event: its nested objects copied (the values in them shared,
+    as the table's), one dict() each."""
+    event = dict(plan.template)
+    for path in plan.nodes:
+        node = event
+        for head in path[:-1]:
+            node = node[head]
+        node[path[-1]] = dict(node[path[-1]])
+    return event
 
 
 _PLANS: dict[tuple[str, str], _Plan | None] = {}
@@ -360,8 +382,7 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
     plan = _plan(key, kind) if kind else None
     if plan is None:
         return None
-    nested = plan.nested
-    event = _copy(plan.template) if nested else dict(plan.template)
+    event = _copy(plan)
     for path, form in plan.times:
         node = event
         for head in path[:-1]:
@@ -375,6 +396,10 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
             if name not in plan.ignore:
                 unmapped.append(name)
             continue
+        if type(rules) is str:  # renamed, as the one rule below without a transform or map does
+            if value is not None:
+                event[rules] = value
+            continue
         for to, path, transform, mapping, default in rules:
             result = value if transform is None else transform(value, sample)
             if mapping is not None:
@@ -385,13 +410,13 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
                 else:
                     _put_path(event, to, path, result)
     for name, path, value in plan.defaults:
-        if not _has(event, name, nested):
-            if path is None:
+        if path is None:  # a name without a path is a key of the event itself (`_has`)
+            if name not in event:
                 event[name] = value
-            else:
-                _put_path(event, name, path, value)
-    for name, path, form in plan.raw:
-        text = form(dict(sample), event, kind) if _takes_rendering(form) else form(dict(sample))
+        elif not _has(event, name, True):
+            _put_path(event, name, path, value)
+    for name, path, form, takes_rendering in plan.raw:
+        text = form(dict(sample), event, kind) if takes_rendering else form(dict(sample))
         if path is None:
             event[name] = text
         else:
