@@ -115,8 +115,10 @@ def falcon_json(sample: dict, rendered: dict | None = None, kind: str | None = N
         if rendering is None:
             return ""
         rendered = rendering.event
-    event = {k: v for k, v in rendered.items() if not k.startswith(("#", "@"))}
-    event = {"event_simpleName": rendered.get("#event_simpleName"), **event}
+    event = {"event_simpleName": rendered.get("#event_simpleName")}  # first, whatever the rendering holds
+    for name, value in rendered.items():
+        if not name.startswith(("#", "@")):
+            event[name] = value
     return compact_json(event)
 
 
