@@ -33,7 +33,12 @@ def argv_posix(value: Any, sample: Mapping | None = None) -> Any:
     return _counted(_posix_split, value) if isinstance(value, str) else value
 
 
+_POSIX_WORD = re.compile(r"[^ \t\r\n]+")
+
+
 def _posix_split(value: str) -> list[str]:
+    if "'" not in value and '"' not in value and "\\" not in value:
+        return _POSIX_WORD.findall(value)  # without quotes or escapes, the words between blanks
     args: list[str] = []
     current: list[str] = []
     started = False
@@ -75,9 +80,16 @@ def argv_windows(value: Any, sample: Mapping | None = None) -> Any:
     return _counted(_windows_split, value) if isinstance(value, str) else value
 
 
+# Where no backslash comes before a quote, backslashes are plain text: an argument is a run of
+# text and quoted parts (a quote to the next, or to the end), its quotes dropped.
+_WINDOWS_ARGUMENT = re.compile(r'(?:[^ \t"]+|"[^"]*"?)+')
+
+
 def _windows_split(value: str) -> list[str]:
     if '"' not in value:  # backslashes count only before a quote
         return [arg for arg in _WINDOWS_BLANKS.split(value) if arg]
+    if '\\"' not in value:
+        return [arg.replace('"', "") for arg in _WINDOWS_ARGUMENT.findall(value)]
     args: list[str] = []
     current: list[str] = []
     quoted = started = False
