@@ -63,9 +63,9 @@ def _step(stage: Tree, following: list[Tree]) -> Step:
     if kind == "where_cmd":
         return where_step(stage)
     if kind == "parse_cmd":
-        return Step(stage, per_row=_per_row(parse_stage(stage)), keeps_rows=_keeps_rows(stage))
+        return Step(stage, per_row=parse_stage(stage), keeps_rows=_keeps_rows(stage))
     if kind == "json_cmd":
-        return Step(stage, per_row=_per_row(json_stage(stage)), keeps_rows=_keeps_rows(stage))
+        return Step(stage, per_row=json_stage(stage), keeps_rows=_keeps_rows(stage))
     if kind == "eval_cmd":
         return eval_step(stage)
     if kind == "aggregate_cmd":

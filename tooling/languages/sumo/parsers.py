@@ -1,8 +1,9 @@
 """Sumo Logic parse operators as pipeline stages: parse (anchor), parse regex, json, keyvalue
 (regular-expression mode), csv and split.
 
-A stage is `stage(rows) -> rows`; a row is a dict of lower-cased field names. The pages cited
-are in SumoLogic/sumologic-documentation, docs/search/search-query-language/parse-operators/.
+A stage is `stage(row) -> rows`, the rows a row becomes (none when it is dropped, several for
+`parse regex multi`); a row is a dict of lower-cased field names. The pages cited are in
+SumoLogic/sumologic-documentation, docs/search/search-query-language/parse-operators/.
 
 parse-nodrop-option.md: "For all parse operators, messages must match at least one segment of
 the parse expression or they are dropped from the results. Adding the nodrop option forces
@@ -22,7 +23,7 @@ from tooling.languages.sumo.leaves import stage_leaf
 from tooling.languages.sumo.tree import field_name
 from tooling.languages.sumo.values import Pattern, string_literal, text_of
 
-Stage = Callable[[list], list]
+Stage = Callable[[dict], list]
 MAX_JSON_AUTO_FIELDS = 100  # parse-json-formatted-logs.md: "Up to 100 fields are extracted"
 
 
@@ -58,23 +59,19 @@ def _keep_unmatched(row: dict, names: list[str], node: Any) -> dict:
     return row
 
 
-def _run(rows: list, names: list[str], nodrop: bool, node: Any, extract: Callable,
-         decided: Callable | None = None) -> list:
-    """`decided`: the stage as a leaf predicate (stage_leaf), when it drops what does not match."""
-    out = []
-    for row in rows:
+def _stage(names: list[str], nodrop: bool, node: Any, extract: Callable, decided: Callable | None = None) -> Stage:
+    """A parse stage from what it extracts from a row; `decided`: the stage as a leaf predicate
+    (stage_leaf), when it drops what does not match."""
+    def run(row: dict) -> list:
         found = extract(row)
         if decided is not None:
             found = decided(row, found)
         if found is None:
-            if nodrop:
-                out.append(_keep_unmatched(row, names, node))
-        elif found and isinstance(found[0], list):  # parse regex multi: one row per match
-            for values in found:
-                out.append(_assign(dict(row), names, values))
-        else:
-            out.append(_assign(row, names, found))
-    return out
+            return [_keep_unmatched(row, names, node)] if nodrop else []
+        if found and isinstance(found[0], list):  # parse regex multi: one row per match
+            return [_assign(dict(row), names, values) for values in found]
+        return [_assign(row, names, found)]
+    return run
 
 
 def _anchor(pattern: str, node: Any) -> list[regex.Pattern]:
@@ -157,8 +154,7 @@ def parse_stage(stage: Tree) -> Stage:
             raise NotEvaluated.at(stage, "a parse with several patterns of which only some match")
         return values
 
-    decided = None if nodrop else stage_leaf(stage, source, len(names))
-    return lambda rows: _run(rows, names, nodrop, stage, extract, decided)
+    return _stage(names, nodrop, stage, extract, None if nodrop else stage_leaf(stage, source, len(names)))
 
 
 def _parse_regex(stage: Tree, flags: set[str], source: str) -> Stage:
@@ -199,8 +195,7 @@ def _parse_regex(stage: Tree, flags: set[str], source: str) -> Stage:
             values.extend(found.group(n) for n in numbers)
         return values
 
-    decided = None if nodrop else stage_leaf(stage, source, len(names))
-    return lambda rows: _run(rows, names, nodrop, stage, extract, decided)
+    return _stage(names, nodrop, stage, extract, None if nodrop else stage_leaf(stage, source, len(names)))
 
 
 # --- json -----------------------------------------------------------------------------------
@@ -316,17 +311,15 @@ def json_stage(stage: Tree) -> Stage:
 
     decided = None if nodrop else stage_leaf(stage, source, len(names))
 
-    def run(rows: list) -> list:
-        out = []
-        for row in rows:
-            found = extract(row)
-            if decided is not None:
-                found = decided(row, found)
-            if found is not None:
-                out.append(_assign(row, names, found))
-            elif nodrop:  # "set the extracted field values to null (empty)"
-                out.append(_assign(row, names, [None] * len(names)))
-        return out
+    def run(row: dict) -> list:
+        found = extract(row)
+        if decided is not None:
+            found = decided(row, found)
+        if found is not None:
+            return [_assign(row, names, found)]
+        if nodrop:  # "set the extracted field values to null (empty)"
+            return [_assign(row, names, [None] * len(names))]
+        return []
     return run
 
 
@@ -348,17 +341,15 @@ def _json_auto(stage: Tree, source: str) -> Stage:
     """json auto: every key, hierarchy "denoted using dot as the separator", array indices in
     brackets (`users[2].address.street`); keys "not case sensitive"; "messages that do not
     contain JSON are not dropped"; "json auto overrides previously extracted fields"."""
-    def run(rows: list) -> list:
-        for row in rows:
-            document = _document(row.get(source), stage)
-            if not isinstance(document, (dict, list)):
-                continue
+    def run(row: dict) -> list:
+        document = _document(row.get(source), stage)
+        if isinstance(document, (dict, list)):
             found: dict = {}
             _flatten(document, "", found, 0)
             if len(found) > MAX_JSON_AUTO_FIELDS:
                 raise NotEvaluated.at(stage, "json auto on a message with more than 100 fields")
             row.update(found)
-        return rows
+        return [row]
     return run
 
 
