@@ -110,7 +110,7 @@ def _compile_node(node: Any, top: bool, time_filters: list) -> Predicate:
     if kind == "in_list":
         field = _field_name(node.children[0])
         matchers = [_value_matcher(value) for value in node.children[1:]]
-        return leaf(node, lambda row, run: _any_value(row, field, matchers, node), _field_value(field), _scope(field))
+        return leaf(node, _any_value(field, matchers, node), _field_value(field), _scope(field))
     if kind == "term_directive":
         directive = str(node.children[0])[:-1].upper()
         inner = node.children[1]
@@ -152,13 +152,18 @@ def _some(parts: list[Predicate]) -> Predicate:
     return test
 
 
-def _any_value(row: Row, field: str, matchers: list, node: Any) -> bool:
-    found = get(row.fields, field)
-    for value in (found,) if type(found) is str else texts(found, node):  # most fields: one text
-        for matcher in matchers:
-            if matcher(value):
-                return True
-    return False
+def _any_value(field: str, matchers: list, node: Any) -> Predicate:
+    """Whether any value of the field matches any of `matchers`."""
+    def test(row: Row, run: Any) -> bool:
+        found = row.fields.get(field)
+        if found is None:  # absent as a key: `get` reads it along a dotted name
+            found = get(row.fields, field)
+        for value in (found,) if type(found) is str else texts(found, node):  # most fields: one text
+            for matcher in matchers:
+                if matcher(value):
+                    return True
+        return False
+    return test
 
 
 def _value_tested(node: Tree) -> Callable[[Row, Any], Any]:
@@ -181,8 +186,7 @@ def _comparison(node: Tree, top: bool, time_filters: list) -> Predicate:
     if isinstance(value_token, Token) and value_token.type == "MACRO":
         raise NotEvaluated.at(value_token, f"the macro {value_token} (not expanded)")
     if operator == "=":
-        matchers = [_value_matcher(value_token)]
-        return lambda row, run: _any_value(row, field, matchers, node)
+        return _any_value(field, [_value_matcher(value_token)], node)
     if operator == "!=":
         matcher = _value_matcher(value_token)
 
