@@ -216,9 +216,12 @@ def _function(key: str, name: str, registry: str) -> Any:
 def _put_path(event: dict, name: str, path: list[str] | tuple[str, ...], value: Any) -> None:
     node = event
     for head in path[:-1]:
-        node = node.setdefault(head, {})
-        if not isinstance(node, dict):
+        child = node.get(head, _ABSENT)  # not setdefault(head, {}): an empty dict made for each level
+        if child is _ABSENT:
+            child = node[head] = {}
+        elif not isinstance(child, dict):
             raise PlatformDataError(f"{name}: {head} is both a value and an object")
+        node = child
     node[path[-1]] = value
 
 

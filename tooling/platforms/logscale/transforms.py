@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+import tooling.platforms as platforms  # loaded before this module, which it loads when it renders
 from tooling.platforms.transforms import _dword, compact_json, key_values, registry_kernel, registry_key, text
 
 # The sensor reports the image path as the kernel names it (\Device\HarddiskVolumeN\...); the
@@ -101,15 +102,13 @@ def falcon_json(sample: dict, rendered: dict | None = None, kind: str | None = N
     event_simpleName spelled without its tag mark (tags and @-fields are LogScale's own).
     `rendered`: the event `render` is building as `kind`; when the sample's own kind is that
     one, it holds what a render of the sample would (its raw @-fields and time apart)."""
-    from tooling.platforms import classify, render  # noqa: PLC0415 - render uses this module
-
     if _RENDERING:  # the inner render of the event itself
         return ""
-    own = classify(sample)
+    own = platforms.classify(sample)
     if rendered is None or own != kind:
         _RENDERING.append(True)
         try:
-            rendering = render("logscale", sample, kind=own)
+            rendering = platforms.render("logscale", sample, kind=own)
         finally:
             _RENDERING.pop()
         if rendering is None:
