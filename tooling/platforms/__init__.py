@@ -213,27 +213,29 @@ def _function(key: str, name: str, registry: str) -> Any:
     return found
 
 
-def _put_path(event: dict, name: str, path: list[str] | tuple[str, ...], value: Any) -> None:
+def _put_path(event: dict, name: str, place: tuple[tuple[str, ...], str], value: Any) -> None:
+    """Set the dotted `name` at `place` (the objects it lies in, its own key) in a nested event."""
+    parents, last = place
     node = event
-    for head in path[:-1]:
+    for head in parents:
         child = node.get(head, _ABSENT)  # not setdefault(head, {}): an empty dict made for each level
         if child is _ABSENT:
             child = node[head] = {}
         elif not isinstance(child, dict):
             raise PlatformDataError(f"{name}: {head} is both a value and an object")
         node = child
-    node[path[-1]] = value
+    node[last] = value
 
 
-def _has(event: dict, name: str, nested: bool) -> bool:
-    if not nested or "." not in name:
-        return name in event
+def _has_path(event: dict, place: tuple[tuple[str, ...], str]) -> bool:
+    """Whether a nested event holds a value at `place` (see `_put_path`)."""
+    parents, last = place
     node: Any = event
-    for head in name.split("."):
+    for head in parents:
         if not isinstance(node, dict) or head not in node:
             return False
         node = node[head]
-    return True
+    return isinstance(node, dict) and last in node
 
 
 class _Node(dict):
@@ -261,12 +263,12 @@ class _Plan:
     nested: bool
     template: dict
     times: tuple  # (path, format) of the template's time fields
-    # sample field -> ((name, path or None, transform, map, default), ...), or the name alone for a
+    # sample field -> ((name, place or None, transform, map, default), ...), or the name alone for a
     # field that is only renamed (most fields: their values are copied without the rules' tests)
     fields: dict
     ignore: frozenset
-    defaults: tuple  # (name, path or None, value)
-    raw: tuple  # (name, path or None, format, whether the format takes the rendering so far)
+    defaults: tuple  # (name, place or None, value); a place: where _put_path puts a dotted name
+    raw: tuple  # (name, place or None, format, whether the format takes the rendering so far)
     nodes: tuple  # the paths of the template's nested objects, each before those inside it
 
 
@@ -294,6 +296,10 @@ def _compile_plan(key: str, kind: str) -> _Plan | None:
     def path_of(name: str) -> tuple[str, ...] | None:
         return tuple(name.split(".")) if nested and "." in name else None
 
+    def place_of(name: str) -> tuple[tuple[str, ...], str] | None:  # what _put_path takes
+        path = path_of(name)
+        return None if path is None else (path[:-1], path[-1])
+
     template: dict = _Node()
     for target in spec.get("time", table.get("time", ())):  # a kind may name its own time fields
         _put_template(template, target["to"], path_of(target["to"]), _Time(target.get("format", "iso")))
@@ -305,15 +311,16 @@ def _compile_plan(key: str, kind: str) -> _Plan | None:
         for rule in rules if isinstance(rules, list) else [rules]:
             rule = {"to": rule} if isinstance(rule, str) else rule
             transform = _missing(key, rule["transform"], "transform") if "transform" in rule else None
-            compiled.append((rule["to"], path_of(rule["to"]), transform, rule.get("map"), rule.get("default", _ABSENT)))
+            compiled.append((rule["to"], place_of(rule["to"]), transform, rule.get("map"),
+                             rule.get("default", _ABSENT)))
         renamed = len(compiled) == 1 and compiled[0][1:4] == (None, None, None)  # no path, transform or map
         fields[name] = compiled[0][0] if renamed else tuple(compiled)
     raw = []
     for target in spec.get("raw", ()):
         form = _missing(key, target["format"], "format")
-        raw.append((target["to"], path_of(target["to"]), form, _takes_rendering(form)))
+        raw.append((target["to"], place_of(target["to"]), form, _takes_rendering(form)))
     return _Plan(nested, template, tuple(_times(template, ())), fields, frozenset(spec.get("ignore", ())),
-                 tuple((name, path_of(name), value) for name, value in spec.get("defaults", {}).items()),
+                 tuple((name, place_of(name), value) for name, value in spec.get("defaults", {}).items()),
                  tuple(raw), tuple(_nodes(template, ())))
 
 
@@ -413,10 +420,10 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
                 else:
                     _put_path(event, to, path, result)
     for name, path, value in plan.defaults:
-        if path is None:  # a name without a path is a key of the event itself (`_has`)
+        if path is None:  # a name without a path is a key of the event itself
             if name not in event:
                 event[name] = value
-        elif not _has(event, name, True):
+        elif not _has_path(event, path):
             _put_path(event, name, path, value)
     for name, path, form, takes_rendering in plan.raw:
         text = form(dict(sample), event, kind) if takes_rendering else form(dict(sample))
