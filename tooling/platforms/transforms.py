@@ -183,8 +183,9 @@ def sysmon_xml(sample: dict) -> str:
     """The XML form of a Windows event as Windows Event Forwarding / Splunk's XmlWinEventLog
     keep it: System/EventID and EventData/Data Name="..." (double quotes, as Windows writes)."""
     event_id = sample.get("EventID", "")
-    data = "".join(f"<Data Name={quoteattr(str(name))}>{escape(str(value))}</Data>"
-                   for name, value in sample.items() if name not in ("EventID", "Provider_Name"))
+    # (join of a list comprehension in the raw formats: join lists a generator first, at a cost)
+    data = "".join([f"<Data Name={quoteattr(str(name))}>{escape(str(value))}</Data>"
+                    for name, value in sample.items() if name not in ("EventID", "Provider_Name")])
     provider = sample.get("Provider_Name", "Microsoft-Windows-Sysmon")
     return (f"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
             f"<Provider Name={quoteattr(str(provider))}/><EventID>{escape(str(event_id))}</EventID></System>"
@@ -207,7 +208,7 @@ def key_values(sample: dict) -> str:
         value = text(value)
         return f'"{value}"' if isinstance(value, str) and (" " in value or not value) else str(value)
 
-    return " ".join(f"{name}={show(value)}" for name, value in sample.items())
+    return " ".join([f"{name}={show(value)}" for name, value in sample.items()])
 
 
 def message(sample: dict) -> str:

@@ -52,7 +52,7 @@ def wincollect(sample: dict) -> str:
         "EventCategory": event_id if provider == "Microsoft-Windows-Sysmon" else 0,
         "Level": "Informational", "Task": _SYSMON_TASKS.get(event_id, "None"), "Opcode": "Info",
     }
-    return "\t".join(f"{k}={v}" for k, v in header.items()) + f"\tMessage={message}"
+    return "\t".join([f"{k}={v}" for k, v in header.items()]) + f"\tMessage={message}"
 
 
 def _audit_stamp() -> str:
@@ -61,7 +61,7 @@ def _audit_stamp() -> str:
 
 def auditd(sample: dict) -> str:
     """An auditd record: type=... msg=audit(time:serial): key=value ..."""
-    fields = " ".join(f"{k}={shared.text(v)}" for k, v in sample.items() if k != "type")
+    fields = " ".join([f"{k}={shared.text(v)}" for k, v in sample.items() if k != "type"])
     return f"type={sample.get('type', 'UNKNOWN')} {_audit_stamp()} {fields}"
 
 

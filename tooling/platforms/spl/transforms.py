@@ -149,8 +149,8 @@ def _windows_xml(provider: str, event_id: Any, channel: str, computer: str, data
 
 
 def _data(sample: Mapping, skip: tuple = ("EventID", "Provider_Name")) -> str:
-    return "".join(f"<Data Name={quoteattr(str(name))}>{escape(str(shared.text(value)))}</Data>"
-                   for name, value in sample.items() if name not in skip)
+    return "".join([f"<Data Name={quoteattr(str(name))}>{escape(str(shared.text(value)))}</Data>"
+                    for name, value in sample.items() if name not in skip])
 
 
 def sysmon_xml(sample: dict) -> str:
