@@ -288,13 +288,7 @@ class Wildcard:
     def fullmatch(self, text: str, node: Any) -> bool:
         if self.pieces is not None and type(text) is str and (not self.ignore_case or text.isascii()):
             return _pieces_match(self.pieces, text.lower() if self.ignore_case else text)
-        try:
-            found = untimed(self.compiled, "fullmatch", text)
-            if found is SLOW:
-                found = self.compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S)
-            return found is not None
-        except TimeoutError:
-            raise NotEvaluated.at(node, "a wildcard pattern that backtracks without end") from None
+        return wildcard_fullmatch(self.compiled, text, node)
 
 
 def _pieces_match(pieces: list[str], text: str) -> bool:
@@ -320,8 +314,17 @@ def wildcard(pattern: str, *, ignore_case: bool = False) -> Wildcard:
     return Wildcard(pattern, ignore_case)
 
 
-def wildcard_fullmatch(compiled: Wildcard, text: str, node: Any) -> bool:
-    return compiled.fullmatch(text, node)
+def wildcard_fullmatch(compiled: Wildcard | regex.Pattern, text: str, node: Any) -> bool:
+    """Whether a wildcard (or a compiled literal: a quoted scope value) matches the whole text."""
+    if type(compiled) is Wildcard:
+        return compiled.fullmatch(text, node)
+    try:
+        found = untimed(compiled, "fullmatch", text)
+        if found is SLOW:
+            found = compiled.fullmatch(text, timeout=REGEX_TIMEOUT_S)
+        return found is not None
+    except TimeoutError:
+        raise NotEvaluated.at(node, "a wildcard pattern that backtracks without end") from None
 
 
 # --- comparisons ---------------------------------------------------------------------------
