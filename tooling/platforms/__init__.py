@@ -135,34 +135,57 @@ def case_varies() -> frozenset[str]:
     return frozenset(_read(HERE / "kinds.json").get("case_varies", {}).get("fields", ()))
 
 
-def _holds(condition: Mapping, sample: Mapping, logsource: Mapping) -> bool:
-    for name in condition.get("has", ()):
-        if name not in sample:
+class _Condition:
+    """A kinds.json `when`, read once: its lists as tuples and each `equals` list as the set of
+    its texts, rather than that set built again for every sample (`classify` runs on each
+    sample, and again in each LogScale Falcon rendering)."""
+
+    __slots__ = ("has", "lacks", "equals", "prefix", "not_prefix", "product", "any")
+
+    def __init__(self, condition: Mapping):
+        self.has = tuple(condition.get("has", ()))
+        self.lacks = tuple(condition.get("lacks", ()))
+        self.equals = tuple((name, frozenset(str(a) for a in allowed))
+                            for name, allowed in condition.get("equals", {}).items())
+        self.prefix = tuple(condition.get("prefix", {}).items())
+        self.not_prefix = tuple(condition.get("not_prefix", {}).items())
+        self.product = condition["product"] if "product" in condition else None
+        self.any = tuple(_Condition(option) for option in condition["any"]) if "any" in condition else None
+
+    def holds(self, sample: Mapping, logsource: Mapping) -> bool:
+        for name in self.has:
+            if name not in sample:
+                return False
+        for name in self.lacks:
+            if name in sample:
+                return False
+        for name, allowed in self.equals:
+            if name not in sample or str(sample[name]) not in allowed:
+                return False
+        for name, prefix in self.prefix:
+            if not str(sample.get(name, "")).startswith(prefix):
+                return False
+        for name, prefix in self.not_prefix:
+            if str(sample.get(name, "")).startswith(prefix):
+                return False
+        if self.product is not None and logsource.get("product") not in self.product:
             return False
-    for name in condition.get("lacks", ()):
-        if name in sample:
+        if self.any is not None and not any(option.holds(sample, logsource) for option in self.any):
             return False
-    for name, allowed in condition.get("equals", {}).items():
-        if name not in sample or str(sample[name]) not in {str(a) for a in allowed}:
-            return False
-    for name, prefix in condition.get("prefix", {}).items():
-        if not str(sample.get(name, "")).startswith(prefix):
-            return False
-    for name, prefix in condition.get("not_prefix", {}).items():
-        if str(sample.get(name, "")).startswith(prefix):
-            return False
-    if "product" in condition and logsource.get("product") not in condition["product"]:
-        return False
-    if "any" in condition and not any(_holds(option, sample, logsource) for option in condition["any"]):
-        return False
-    return True
+        return True
+
+
+@lru_cache(maxsize=1)
+def _conditions() -> tuple[tuple[_Condition, str], ...]:
+    return tuple((_Condition(entry["when"]), entry["kind"]) for entry in kinds())
 
 
 def classify(sample: Mapping, logsource: Mapping | None = None) -> str | None:
     """The kind of a sample event (Sigma taxonomy), or None when no kind fits."""
-    for entry in kinds():
-        if _holds(entry["when"], sample, logsource or {}):
-            return entry["kind"]
+    logsource = logsource or {}
+    for condition, kind in _conditions():
+        if condition.holds(sample, logsource):
+            return kind
     return None
 
 
@@ -190,24 +213,29 @@ def _function(key: str, name: str, registry: str) -> Any:
     return found
 
 
-def _put_path(event: dict, name: str, path: list[str] | tuple[str, ...], value: Any) -> None:
+def _put_path(event: dict, name: str, place: tuple[tuple[str, ...], str], value: Any) -> None:
+    """Set the dotted `name` at `place` (the objects it lies in, its own key) in a nested event."""
+    parents, last = place
     node = event
-    for head in path[:-1]:
-        node = node.setdefault(head, {})
-        if not isinstance(node, dict):
+    for head in parents:
+        child = node.get(head, _ABSENT)  # not setdefault(head, {}): an empty dict made for each level
+        if child is _ABSENT:
+            child = node[head] = {}
+        elif not isinstance(child, dict):
             raise PlatformDataError(f"{name}: {head} is both a value and an object")
-    node[path[-1]] = value
+        node = child
+    node[last] = value
 
 
-def _has(event: dict, name: str, nested: bool) -> bool:
-    if not nested or "." not in name:
-        return name in event
+def _has_path(event: dict, place: tuple[tuple[str, ...], str]) -> bool:
+    """Whether a nested event holds a value at `place` (see `_put_path`)."""
+    parents, last = place
     node: Any = event
-    for head in name.split("."):
+    for head in parents:
         if not isinstance(node, dict) or head not in node:
             return False
         node = node[head]
-    return True
+    return isinstance(node, dict) and last in node
 
 
 class _Node(dict):
@@ -235,10 +263,13 @@ class _Plan:
     nested: bool
     template: dict
     times: tuple  # (path, format) of the template's time fields
-    fields: dict  # sample field -> ((name, path or None, transform, map, default), ...)
+    # sample field -> ((name, place or None, transform, map, default), ...), or the name alone for a
+    # field that is only renamed (most fields: their values are copied without the rules' tests)
+    fields: dict
     ignore: frozenset
-    defaults: tuple  # (name, path or None, value)
-    raw: tuple  # (name, path or None, format)
+    defaults: tuple  # (name, place or None, value); a place: where _put_path puts a dotted name
+    raw: tuple  # (name, place or None, format, whether the format takes the rendering so far)
+    nodes: tuple  # the paths of the template's nested objects, each before those inside it
 
 
 def _missing(key: str, name: str, registry: str) -> Any:
@@ -265,6 +296,10 @@ def _compile_plan(key: str, kind: str) -> _Plan | None:
     def path_of(name: str) -> tuple[str, ...] | None:
         return tuple(name.split(".")) if nested and "." in name else None
 
+    def place_of(name: str) -> tuple[tuple[str, ...], str] | None:  # what _put_path takes
+        path = path_of(name)
+        return None if path is None else (path[:-1], path[-1])
+
     template: dict = _Node()
     for target in spec.get("time", table.get("time", ())):  # a kind may name its own time fields
         _put_template(template, target["to"], path_of(target["to"]), _Time(target.get("format", "iso")))
@@ -276,12 +311,17 @@ def _compile_plan(key: str, kind: str) -> _Plan | None:
         for rule in rules if isinstance(rules, list) else [rules]:
             rule = {"to": rule} if isinstance(rule, str) else rule
             transform = _missing(key, rule["transform"], "transform") if "transform" in rule else None
-            compiled.append((rule["to"], path_of(rule["to"]), transform, rule.get("map"), rule.get("default", _ABSENT)))
-        fields[name] = tuple(compiled)
+            compiled.append((rule["to"], place_of(rule["to"]), transform, rule.get("map"),
+                             rule.get("default", _ABSENT)))
+        renamed = len(compiled) == 1 and compiled[0][1:4] == (None, None, None)  # no path, transform or map
+        fields[name] = compiled[0][0] if renamed else tuple(compiled)
+    raw = []
+    for target in spec.get("raw", ()):
+        form = _missing(key, target["format"], "format")
+        raw.append((target["to"], place_of(target["to"]), form, _takes_rendering(form)))
     return _Plan(nested, template, tuple(_times(template, ())), fields, frozenset(spec.get("ignore", ())),
-                 tuple((name, path_of(name), value) for name, value in spec.get("defaults", {}).items()),
-                 tuple((target["to"], path_of(target["to"]), _missing(key, target["format"], "format"))
-                       for target in spec.get("raw", ())))
+                 tuple((name, place_of(name), value) for name, value in spec.get("defaults", {}).items()),
+                 tuple(raw), tuple(_nodes(template, ())))
 
 
 def _takes_rendering(form: Any) -> bool:
@@ -310,8 +350,23 @@ def _times(node: dict, path: tuple[str, ...]):
             yield from _times(value, path + (name,))
 
 
-def _copy(node: dict) -> dict:
-    return {name: _copy(value) if type(value) is _Node else value for name, value in node.items()}
+def _nodes(node: dict, path: tuple[str, ...]):
+    for name, value in node.items():
+        if type(value) is _Node:
+            yield path + (name,)
+            yield from _nodes(value, path + (name,))
+
+
+def _copy(plan: _Plan) -> dict:
+    """The plan's template as a new event: its nested objects copied (the values in them shared,
+    as the table's), one dict() each."""
+    event = dict(plan.template)
+    for path in plan.nodes:
+        node = event
+        for head in path[:-1]:
+            node = node[head]
+        node[path[-1]] = dict(node[path[-1]])
+    return event
 
 
 _PLANS: dict[tuple[str, str], _Plan | None] = {}
@@ -337,8 +392,7 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
     plan = _plan(key, kind) if kind else None
     if plan is None:
         return None
-    nested = plan.nested
-    event = _copy(plan.template) if nested else dict(plan.template)
+    event = _copy(plan)
     for path, form in plan.times:
         node = event
         for head in path[:-1]:
@@ -352,6 +406,10 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
             if name not in plan.ignore:
                 unmapped.append(name)
             continue
+        if type(rules) is str:  # renamed, as the one rule below without a transform or map does
+            if value is not None:
+                event[rules] = value
+            continue
         for to, path, transform, mapping, default in rules:
             result = value if transform is None else transform(value, sample)
             if mapping is not None:
@@ -362,13 +420,13 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
                 else:
                     _put_path(event, to, path, result)
     for name, path, value in plan.defaults:
-        if not _has(event, name, nested):
-            if path is None:
+        if path is None:  # a name without a path is a key of the event itself
+            if name not in event:
                 event[name] = value
-            else:
-                _put_path(event, name, path, value)
-    for name, path, form in plan.raw:
-        text = form(dict(sample), event, kind) if _takes_rendering(form) else form(dict(sample))
+        elif not _has_path(event, path):
+            _put_path(event, name, path, value)
+    for name, path, form, takes_rendering in plan.raw:
+        text = form(dict(sample), event, kind) if takes_rendering else form(dict(sample))
         if path is None:
             event[name] = text
         else:

@@ -182,15 +182,18 @@ def _rename(node: Tree) -> Callable:
                         fields[new] = value
                     continue
                 renamed = {}
-                for name in list(fields):
+                moved = set()
+                for name, value in fields.items():
                     found = pattern.match(name)
                     if found is None:
                         continue
                     target = new
                     for part in found.groups():
                         target = target.replace("*", part, 1)
-                    renamed[target] = fields[name]
-                    fields = {k: v for k, v in fields.items() if k != name}
+                    renamed[target] = value
+                    moved.add(name)
+                if moved:  # the renamed fields dropped at once, not the whole row copied for each
+                    fields = {k: v for k, v in fields.items() if k not in moved}
                 fields = {**fields, **renamed}
             row.fields = fields
         return rows

@@ -121,7 +121,9 @@ def _and(node: Tree) -> Value:
     def run_and(row: Row, run: Any) -> Any:
         unknown = False
         for part in parts:
-            value = boolean(part(row, run), node)
+            value = part(row, run)
+            if value is not True and value is not False:
+                value = boolean(value, node)  # null, or an error
             if value is False:
                 return False
             unknown = unknown or value is None
@@ -135,7 +137,9 @@ def _or(node: Tree) -> Value:
     def run_or(row: Row, run: Any) -> Any:
         unknown = False
         for part in parts:
-            value = boolean(part(row, run), node)
+            value = part(row, run)
+            if value is not True and value is not False:
+                value = boolean(value, node)  # null, or an error
             if value is True:
                 return True
             unknown = unknown or value is None
@@ -178,18 +182,19 @@ def scalar(value: Any, node: Any) -> Any:
 
 
 def equal(left: Any, right: Any, node: Any) -> bool | None:
-    left, right = scalar(left, node), scalar(right, node)
-    if left is None or right is None:
-        return None
-    if isinstance(left, bool) or isinstance(right, bool):
-        if isinstance(left, bool) and isinstance(right, bool):
-            return left == right
-        raise NotEvaluated.at(node, "a Boolean compared with a value")
+    if type(left) is not str or type(right) is not str:  # two texts (most calls) need none of this
+        left, right = scalar(left, node), scalar(right, node)
+        if left is None or right is None:
+            return None
+        if isinstance(left, bool) or isinstance(right, bool):
+            if isinstance(left, bool) and isinstance(right, bool):
+                return left == right
+            raise NotEvaluated.at(node, "a Boolean compared with a value")
     if isinstance(left, str) and isinstance(right, str):
         if left == right:
             return True
-        as_left, as_right = number(left), number(right)
-        if as_left is not None and as_left == as_right:
+        as_left = number(left)  # the right one's number only counts when the left is one
+        if as_left is not None and as_left == number(right):
             raise NotEvaluated.at(node, f"texts equal only as numbers ({left[:30]!r}, {right[:30]!r}): undocumented")
         return False
     as_left, as_right = number(left), number(right)

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from tooling.languages.evaluation import NotEvaluated
 from tooling.languages.spl.eval_expr import BOOLEAN_FUNCTIONS, boolean, like, member, scalar, shown
 from tooling.languages.spl.leaves import leaf, no_value
-from tooling.languages.spl.values import Row, guarded, number, pcre, show_number, text_of, texts
+from tooling.languages.spl.values import Row, guarded, guarded_search, number, pcre, show_number, text_of, texts
 
 Value = Callable[[Row, Any], Any]
 
@@ -45,6 +45,8 @@ def compile_call(name: str, args: list[Value], nodes: list, node: Any) -> Value:
 
 
 def _text(value: Any, node: Any) -> str | None:
+    if type(value) is str:  # most values: text as it is
+        return value
     value = scalar(value, node)
     if isinstance(value, bool):
         raise NotEvaluated.at(node, "a Boolean where text is needed")
@@ -108,7 +110,7 @@ def _match(args, nodes, node):
         text, regex_text = _text(subject(row, run), node), _text(pattern(row, run), node)
         if text is None or regex_text is None:
             return None
-        return guarded(pcre(regex_text, node).search, text) is not None
+        return guarded_search(pcre(regex_text, node), text) is not None
     return run_match
 
 

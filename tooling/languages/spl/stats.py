@@ -244,6 +244,9 @@ def compile_tstats(node: Tree, cx: Any) -> Callable:
         _check_field(name, prefix, spec, model_name, at)
     predicate = compile_search(where.children[0], time_allowed=True) if where is not None else None
     fill = options.get("fillnull_value")
+    # each model field once: its name in the event, in the model, and whether it may be read along
+    # a nested object (`get`); most are absent from an event, which one dict lookup tells
+    model_fields = [(name, f"{prefix}.{name}", "." in name) for name in spec["fields"]]
 
     def tagged(row: Row, run: Any) -> bool:
         tags = {value.lower() for value in texts(get(row.fields, "tag"), node)}
@@ -261,11 +264,14 @@ def compile_tstats(node: Tree, cx: Any) -> Callable:
             run.deadline.check()
             if not in_dataset(row, run):
                 continue
-            fields = {name: row.fields[name] for name in BASE_FIELDS if name in row.fields}
-            for name in spec["fields"]:
-                value = get(row.fields, name)
+            event = row.fields
+            fields = {name: event[name] for name in BASE_FIELDS if name in event}
+            for name, modelled, dotted in model_fields:
+                value = event.get(name)
+                if value is None and dotted:
+                    value = get(event, name)
                 if value is not None:
-                    fields[f"{prefix}.{name}"] = value
+                    fields[modelled] = value
             modelled = Row(fields, row.sources)
             if predicate is None or predicate(modelled, run):
                 selected.append(modelled)

@@ -73,15 +73,18 @@ def texts(value: Any, node: Any = None) -> list[str]:
     return [text_of(value, node)]
 
 
+# What a text float() reads can start with (besides a decimal digit of any script): a sign, a
+# point, or inf / nan / infinity.
+_NUMBER_START = frozenset("+-.iInN")
+
+
 def number(value: Any) -> float | None:
     """A number when the value is one or is text Splunk reads as a number, else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, str):  # first: most values are text
         stripped = value.strip()
-        if not stripped or stripped.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
+        if not stripped or (stripped[0] not in _NUMBER_START and not stripped[0].isdecimal()):
+            return None  # what float() refuses at its first character, without its exception
+        if stripped.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
             return None
         try:
             return float(stripped) if len(stripped) < 400 else None
@@ -92,6 +95,10 @@ def number(value: Any) -> float | None:
                 except ValueError:
                     return None
             return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
     return None
 
 
@@ -209,6 +216,18 @@ def guarded(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             if found is not SLOW:
                 return found
         return call(*args, timeout=REGEX_TIMEOUT_S, **kwargs)
+    except TimeoutError:
+        raise NotEvaluated("a regular expression that backtracks without end") from None
+
+
+def guarded_search(compiled: regex.Pattern, text: str) -> Any:
+    """`guarded(compiled.search, text)`, without finding out from the call what it is (match(),
+    on most rows of the queries that use it)."""
+    found = untimed(compiled, "search", text)
+    if found is not SLOW:
+        return found
+    try:
+        return compiled.search(text, timeout=REGEX_TIMEOUT_S)
     except TimeoutError:
         raise NotEvaluated("a regular expression that backtracks without end") from None
 

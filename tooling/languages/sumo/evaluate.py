@@ -63,9 +63,9 @@ def _step(stage: Tree, following: list[Tree]) -> Step:
     if kind == "where_cmd":
         return where_step(stage)
     if kind == "parse_cmd":
-        return Step(stage, per_row=_per_row(parse_stage(stage)), keeps_rows=_keeps_rows(stage))
+        return Step(stage, per_row=parse_stage(stage), keeps_rows=_keeps_rows(stage))
     if kind == "json_cmd":
-        return Step(stage, per_row=_per_row(json_stage(stage)), keeps_rows=_keeps_rows(stage))
+        return Step(stage, per_row=json_stage(stage), keeps_rows=_keeps_rows(stage))
     if kind == "eval_cmd":
         return eval_step(stage)
     if kind == "aggregate_cmd":
@@ -93,20 +93,27 @@ def _step(stage: Tree, following: list[Tree]) -> Step:
     raise NotEvaluated.at(stage, f"the {operator_name(stage)} operator")
 
 
+def _field_text(value: Any) -> Any:
+    """A field's value as Sumo Logic holds it: text (null stays null)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is not None and not isinstance(value, str):
+        return str(value)
+    return value
+
+
 def _row(event: dict, index: int) -> dict:
     row: dict = {}
     for key, value in event.items():
-        if not isinstance(key, str):
+        if type(key) is not str and not isinstance(key, str):
             raise NotEvaluated(f"a field name that is not text: {key!r}")
         name = key.lower()
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif isinstance(value, (dict, list)):
-            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        elif isinstance(value, float) and value.is_integer():
-            value = str(int(value))
-        elif value is not None and not isinstance(value, str):
-            value = str(value)
+        if type(value) is not str:  # most values are text already: four type tests each were a
+            value = _field_text(value)  # twentieth of Sumo's evaluation
         if name in row and row[name] != value:
             raise NotEvaluated(f"the fields {key!r} and another differing only in case (Sumo field names are "
                                "case-insensitive)")

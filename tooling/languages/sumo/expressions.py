@@ -34,7 +34,9 @@ def _connective(operands: list[Expr], node: Any, decisive: bool) -> Expr:
     def run(row: dict, mode: int) -> Any:
         unknown = False
         for operand in operands:
-            value = truth(operand(row, mode), node)
+            value = operand(row, mode)
+            if value is not None and value is not True and value is not False:
+                value = truth(value, node)  # a text read as a condition (a leaf gives a boolean)
             if value is decisive:
                 return decisive
             unknown = unknown or value is None
@@ -72,11 +74,14 @@ def condition_value(value: Any, mode: int, node: Any) -> bool | None:
 def _compare(node: Tree, left: Expr, right: Expr) -> Expr:
     op = str(node.children[1])
     negative = op in ("!=", "<>")
+    equality = op in ("=", "==", "!=", "<>")
 
     def run(row: dict, mode: int) -> Any:
         a, b = left(row, mode), right(row, mode)
         if a is None or b is None:
             return _null_atom(mode, negative)
+        if equality and type(a) is str and type(b) is str:
+            return (a == b) != negative  # compare's first case, without the call
         return compare(op, a, b, node)
     return run
 

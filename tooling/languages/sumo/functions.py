@@ -22,7 +22,10 @@ Expr = Callable[[dict, int], Any]
 def choose(condition: Expr, row: dict, mode: int, node: Any) -> bool:
     """The branch an if() / ?: takes. Under the Kleene reading an unknown condition takes the
     false branch only when every other null reading agrees (values.py)."""
-    value = truth(condition(row, mode), node)
+    value = condition(row, mode)
+    if value is True or value is False:  # most conditions are a leaf, which gives a boolean
+        return value
+    value = truth(value, node)
     if value is not None:
         return value
     if mode == KLEENE and any(truth(condition(row, r), node) for r in READINGS):

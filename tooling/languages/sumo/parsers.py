@@ -1,8 +1,9 @@
 """Sumo Logic parse operators as pipeline stages: parse (anchor), parse regex, json, keyvalue
 (regular-expression mode), csv and split.
 
-A stage is `stage(rows) -> rows`; a row is a dict of lower-cased field names. The pages cited
-are in SumoLogic/sumologic-documentation, docs/search/search-query-language/parse-operators/.
+A stage is `stage(row) -> rows`, the rows a row becomes (none when it is dropped, several for
+`parse regex multi`); a row is a dict of lower-cased field names. The pages cited are in
+SumoLogic/sumologic-documentation, docs/search/search-query-language/parse-operators/.
 
 parse-nodrop-option.md: "For all parse operators, messages must match at least one segment of
 the parse expression or they are dropped from the results. Adding the nodrop option forces
@@ -22,7 +23,7 @@ from tooling.languages.sumo.leaves import stage_leaf
 from tooling.languages.sumo.tree import field_name
 from tooling.languages.sumo.values import Pattern, string_literal, text_of
 
-Stage = Callable[[list], list]
+Stage = Callable[[dict], list]
 MAX_JSON_AUTO_FIELDS = 100  # parse-json-formatted-logs.md: "Up to 100 fields are extracted"
 
 
@@ -52,28 +53,25 @@ def _assign(row: dict, names: list[str], values: list[Any]) -> dict:
 def _keep_unmatched(row: dict, names: list[str], node: Any) -> dict:
     """A nodrop row that did not match: without the alias fields. A field an earlier stage gave
     a value: whether it keeps it is not documented."""
-    if any(row.get(name) is not None for name in names):
-        raise NotEvaluated.at(node, "a nodrop parse that did not match a field an earlier stage set")
+    for name in names:
+        if row.get(name) is not None:
+            raise NotEvaluated.at(node, "a nodrop parse that did not match a field an earlier stage set")
     return row
 
 
-def _run(rows: list, names: list[str], nodrop: bool, node: Any, extract: Callable,
-         decided: Callable | None = None) -> list:
-    """`decided`: the stage as a leaf predicate (stage_leaf), when it drops what does not match."""
-    out = []
-    for row in rows:
+def _stage(names: list[str], nodrop: bool, node: Any, extract: Callable, decided: Callable | None = None) -> Stage:
+    """A parse stage from what it extracts from a row; `decided`: the stage as a leaf predicate
+    (stage_leaf), when it drops what does not match."""
+    def run(row: dict) -> list:
         found = extract(row)
         if decided is not None:
             found = decided(row, found)
         if found is None:
-            if nodrop:
-                out.append(_keep_unmatched(row, names, node))
-        elif found and isinstance(found[0], list):  # parse regex multi: one row per match
-            for values in found:
-                out.append(_assign(dict(row), names, values))
-        else:
-            out.append(_assign(row, names, found))
-    return out
+            return [_keep_unmatched(row, names, node)] if nodrop else []
+        if found and isinstance(found[0], list):  # parse regex multi: one row per match
+            return [_assign(dict(row), names, values) for values in found]
+        return [_assign(row, names, found)]
+    return run
 
 
 def _anchor(pattern: str, node: Any) -> list[regex.Pattern]:
@@ -156,8 +154,7 @@ def parse_stage(stage: Tree) -> Stage:
             raise NotEvaluated.at(stage, "a parse with several patterns of which only some match")
         return values
 
-    decided = None if nodrop else stage_leaf(stage, source, len(names))
-    return lambda rows: _run(rows, names, nodrop, stage, extract, decided)
+    return _stage(names, nodrop, stage, extract, None if nodrop else stage_leaf(stage, source, len(names)))
 
 
 def _parse_regex(stage: Tree, flags: set[str], source: str) -> Stage:
@@ -198,8 +195,7 @@ def _parse_regex(stage: Tree, flags: set[str], source: str) -> Stage:
             values.extend(found.group(n) for n in numbers)
         return values
 
-    decided = None if nodrop else stage_leaf(stage, source, len(names))
-    return lambda rows: _run(rows, names, nodrop, stage, extract, decided)
+    return _stage(names, nodrop, stage, extract, None if nodrop else stage_leaf(stage, source, len(names)))
 
 
 # --- json -----------------------------------------------------------------------------------
@@ -227,6 +223,8 @@ def json_path(path: str, node: Any) -> list:
 
 def json_text(value: Any) -> Any:
     """A JSON value as the field text Sumo gives it: objects and arrays as JSON text."""
+    if type(value) is str:  # most values: text as it is
+        return value
     if value is None:
         return None
     if isinstance(value, bool):
@@ -247,9 +245,11 @@ def _walk(document: Any, parts: list) -> Any:
                 return _ABSENT
             node = node[part]
         else:
-            if not isinstance(node, dict) or part not in node:  # keys are case sensitive
+            if not isinstance(node, dict):
                 return _ABSENT
-            node = node[part]
+            node = node.get(part, _ABSENT)  # keys are case sensitive
+            if node is _ABSENT:
+                return _ABSENT
     return node
 
 
@@ -302,26 +302,24 @@ def json_stage(stage: Tree) -> Stage:
         if document is _ABSENT:
             return None  # "Unable to parse input as json": dropped unless nodrop
         values = [_walk(document, parts) for parts in paths]
-        if all(value is _ABSENT for value in values):
+        absent = values.count(_ABSENT)
+        if absent == len(values):
             return None
-        if any(value is _ABSENT for value in values):
-            if not nodrop:
-                raise NotEvaluated.at(stage, "json without nodrop on a message that has some of the keys")
+        if absent and not nodrop:
+            raise NotEvaluated.at(stage, "json without nodrop on a message that has some of the keys")
         return [None if value is _ABSENT else json_text(value) for value in values]
 
     decided = None if nodrop else stage_leaf(stage, source, len(names))
 
-    def run(rows: list) -> list:
-        out = []
-        for row in rows:
-            found = extract(row)
-            if decided is not None:
-                found = decided(row, found)
-            if found is not None:
-                out.append(_assign(row, names, found))
-            elif nodrop:  # "set the extracted field values to null (empty)"
-                out.append(_assign(row, names, [None] * len(names)))
-        return out
+    def run(row: dict) -> list:
+        found = extract(row)
+        if decided is not None:
+            found = decided(row, found)
+        if found is not None:
+            return [_assign(row, names, found)]
+        if nodrop:  # "set the extracted field values to null (empty)"
+            return [_assign(row, names, [None] * len(names))]
+        return []
     return run
 
 
@@ -343,17 +341,15 @@ def _json_auto(stage: Tree, source: str) -> Stage:
     """json auto: every key, hierarchy "denoted using dot as the separator", array indices in
     brackets (`users[2].address.street`); keys "not case sensitive"; "messages that do not
     contain JSON are not dropped"; "json auto overrides previously extracted fields"."""
-    def run(rows: list) -> list:
-        for row in rows:
-            document = _document(row.get(source), stage)
-            if not isinstance(document, (dict, list)):
-                continue
+    def run(row: dict) -> list:
+        document = _document(row.get(source), stage)
+        if isinstance(document, (dict, list)):
             found: dict = {}
             _flatten(document, "", found, 0)
             if len(found) > MAX_JSON_AUTO_FIELDS:
                 raise NotEvaluated.at(stage, "json auto on a message with more than 100 fields")
             row.update(found)
-        return rows
+        return [row]
     return run
 
 

@@ -12,10 +12,10 @@ Only functions registered here can be named by render.json.
 from __future__ import annotations
 
 import json
-import shlex
 from typing import Any, Callable, Mapping
 
 from tooling.platforms import transforms as shared
+from tooling.platforms.eql.transforms import argv_posix
 
 HOST = "ws01.contoso.local"
 # The Sysmon message's field order for the kinds the samples use (Sysmon's own event templates).
@@ -52,7 +52,7 @@ def wincollect(sample: dict) -> str:
         "EventCategory": event_id if provider == "Microsoft-Windows-Sysmon" else 0,
         "Level": "Informational", "Task": _SYSMON_TASKS.get(event_id, "None"), "Opcode": "Info",
     }
-    return "\t".join(f"{k}={v}" for k, v in header.items()) + f"\tMessage={message}"
+    return "\t".join([f"{k}={v}" for k, v in header.items()]) + f"\tMessage={message}"
 
 
 def _audit_stamp() -> str:
@@ -61,7 +61,7 @@ def _audit_stamp() -> str:
 
 def auditd(sample: dict) -> str:
     """An auditd record: type=... msg=audit(time:serial): key=value ..."""
-    fields = " ".join(f"{k}={shared.text(v)}" for k, v in sample.items() if k != "type")
+    fields = " ".join([f"{k}={shared.text(v)}" for k, v in sample.items() if k != "type"])
     return f"type={sample.get('type', 'UNKNOWN')} {_audit_stamp()} {fields}"
 
 
@@ -70,10 +70,9 @@ def linux_process(sample: dict) -> str:
     the audit EXECVE record, whose arguments are a0, a1, ... (quoted)."""
     if "EventID" in sample:
         return f"<14>Jan  1 12:00:00 lnx01 sysmon: {shared.sysmon_xml(sample)}"
-    try:
-        words = shlex.split(str(sample.get("CommandLine", "")))
-    except ValueError:
-        words = str(sample.get("CommandLine", "")).split()
+    # shlex.split's answer, or a split at white space where it refuses the line (an unclosed
+    # quote), from the regex-based split Elastic's process.args uses (shlex's loop costs ~40 us)
+    words = argv_posix(str(sample.get("CommandLine", "")))
     arguments = " ".join(f'a{i}={json.dumps(word)}' for i, word in enumerate(words))
     return f"type=EXECVE {_audit_stamp()} argc={len(words)} {arguments}"
 

@@ -16,11 +16,29 @@ _POSIX_PIECE = re.compile(r"""([ \t\r\n]+)|([^ \t\r\n'"\\]+)|'([^']*)'|"((?:[^"\
 _DOUBLE_ESCAPE = re.compile(r'\\(["\\])')
 
 
+# process.args_count comes right after process.args in the table: the number of arguments of the
+# last text each split was given (that very object) is kept for it, rather than splitting it again.
+_LAST_SPLIT: dict[Callable, tuple[str, int]] = {}
+
+
+def _counted(split: Callable[[str], list[str]], value: str) -> list[str]:
+    args = split(value)
+    _LAST_SPLIT[split] = (value, len(args))
+    return args
+
+
 def argv_posix(value: Any, sample: Mapping | None = None) -> Any:
     """A Linux command line as Elastic Defend's process.args: the argv the kernel saw, which a
     shell-like split of the sample's command line approximates (shlex.split's answer)."""
-    if not isinstance(value, str):
-        return value
+    return _counted(_posix_split, value) if isinstance(value, str) else value
+
+
+_POSIX_WORD = re.compile(r"[^ \t\r\n]+")
+
+
+def _posix_split(value: str) -> list[str]:
+    if "'" not in value and '"' not in value and "\\" not in value:
+        return _POSIX_WORD.findall(value)  # without quotes or escapes, the words between blanks
     args: list[str] = []
     current: list[str] = []
     started = False
@@ -59,10 +77,19 @@ _WINDOWS_TOKEN = re.compile(r'(\\+)("?)|(")|([ \t]+)|([^\\" \t]+)')
 def argv_windows(value: Any, sample: Mapping | None = None) -> Any:
     """A Windows command line as Elastic Defend's process.args (CommandLineToArgvW's rules:
     whitespace separates, double quotes group, 2n backslashes before a quote give n)."""
-    if not isinstance(value, str):
-        return value
+    return _counted(_windows_split, value) if isinstance(value, str) else value
+
+
+# Where no backslash comes before a quote, backslashes are plain text: an argument is a run of
+# text and quoted parts (a quote to the next, or to the end), its quotes dropped.
+_WINDOWS_ARGUMENT = re.compile(r'(?:[^ \t"]+|"[^"]*"?)+')
+
+
+def _windows_split(value: str) -> list[str]:
     if '"' not in value:  # backslashes count only before a quote
         return [arg for arg in _WINDOWS_BLANKS.split(value) if arg]
+    if '\\"' not in value:
+        return [arg.replace('"', "") for arg in _WINDOWS_ARGUMENT.findall(value)]
     args: list[str] = []
     current: list[str] = []
     quoted = started = False
@@ -99,7 +126,9 @@ def argv_count(value: Any, sample: Mapping | None = None) -> Any:
     if not isinstance(value, str):
         return None
     linux = str((sample or {}).get("Image", "")).startswith("/")
-    return len(argv_posix(value) if linux else argv_windows(value))
+    split = _posix_split if linux else _windows_split
+    last = _LAST_SPLIT.get(split)
+    return last[1] if last is not None and last[0] is value else len(split(value))
 
 
 def argv(value: Any, sample: Mapping | None = None) -> Any:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from tooling.platforms.transforms import _dword, key_values, registry_kernel, registry_key, text
+import tooling.platforms as platforms  # loaded before this module, which it loads when it renders
+from tooling.platforms.transforms import _dword, compact_json, key_values, registry_kernel, registry_key, text
 
 # The sensor reports the image path as the kernel names it (\Device\HarddiskVolumeN\...); the
 # volume number depends on the disk layout; volume 3 is the usual system volume of a UEFI install.
@@ -73,7 +74,7 @@ def _unflatten(sample: Mapping) -> dict:
 
 def record_json(sample: dict) -> str:
     """The original JSON record (dotted Sigma names nested again, JSON-text fields as objects)."""
-    return json.dumps(_unflatten(sample), ensure_ascii=False, separators=(",", ":"))
+    return compact_json(_unflatten(sample))
 
 
 def gcp_record_json(sample: dict) -> str:
@@ -81,7 +82,7 @@ def gcp_record_json(sample: dict) -> str:
     payload = {k: v for k, v in sample.items() if k != "principalEmail"}
     if "principalEmail" in sample:
         payload["authenticationInfo"] = {"principalEmail": sample["principalEmail"]}
-    return json.dumps({"protoPayload": payload}, ensure_ascii=False, separators=(",", ":"))
+    return compact_json({"protoPayload": payload})
 
 
 def fortigate_kv(sample: dict) -> str:
@@ -101,23 +102,23 @@ def falcon_json(sample: dict, rendered: dict | None = None, kind: str | None = N
     event_simpleName spelled without its tag mark (tags and @-fields are LogScale's own).
     `rendered`: the event `render` is building as `kind`; when the sample's own kind is that
     one, it holds what a render of the sample would (its raw @-fields and time apart)."""
-    from tooling.platforms import classify, render  # noqa: PLC0415 - render uses this module
-
     if _RENDERING:  # the inner render of the event itself
         return ""
-    own = classify(sample)
+    own = platforms.classify(sample)
     if rendered is None or own != kind:
         _RENDERING.append(True)
         try:
-            rendering = render("logscale", sample, kind=own)
+            rendering = platforms.render("logscale", sample, kind=own)
         finally:
             _RENDERING.pop()
         if rendering is None:
             return ""
         rendered = rendering.event
-    event = {k: v for k, v in rendered.items() if not k.startswith(("#", "@"))}
-    event = {"event_simpleName": rendered.get("#event_simpleName"), **event}
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    event = {"event_simpleName": rendered.get("#event_simpleName")}  # first, whatever the rendering holds
+    for name, value in rendered.items():
+        if not name.startswith(("#", "@")):
+            event[name] = value
+    return compact_json(event)
 
 
 falcon_json.takes_rendering = True  # render passes it the event so far (see render)

@@ -17,7 +17,7 @@ import re
 from typing import Any, Mapping
 
 from tooling.platforms import transforms as shared
-from tooling.platforms.transforms import escape, quoteattr
+from tooling.platforms.transforms import compact_json, escape, quoteattr
 
 # --- transforms ---------------------------------------------------------------------------------
 
@@ -149,8 +149,8 @@ def _windows_xml(provider: str, event_id: Any, channel: str, computer: str, data
 
 
 def _data(sample: Mapping, skip: tuple = ("EventID", "Provider_Name")) -> str:
-    return "".join(f"<Data Name={quoteattr(str(name))}>{escape(str(shared.text(value)))}</Data>"
-                   for name, value in sample.items() if name not in skip)
+    return "".join([f"<Data Name={quoteattr(str(name))}>{escape(str(shared.text(value)))}</Data>"
+                    for name, value in sample.items() if name not in skip])
 
 
 def sysmon_xml(sample: dict) -> str:
@@ -193,7 +193,7 @@ def cloudtrail_json(sample: dict) -> str:
             record.setdefault("userIdentity", {})[name.split(".", 1)[1]] = value
         else:
             record[name] = value
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(record)
 
 
 _GCP = {"methodName": "methodName", "serviceName": "serviceName", "resourceName": "resourceName",
@@ -210,13 +210,12 @@ def gcp_pubsub_json(sample: dict) -> str:
         node[last] = value
     entry = {"protoPayload": payload, "logName": "projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity",
              "severity": "NOTICE"}
-    return json.dumps({"data": entry, "attributes": {"logging.googleapis.com/timestamp": "2026-01-01T12:00:00Z"}},
-                      ensure_ascii=False, separators=(",", ":"))
+    return compact_json({"data": entry, "attributes": {"logging.googleapis.com/timestamp": "2026-01-01T12:00:00Z"}})
 
 
 def o365_json(sample: dict) -> str:
     record = {name: _json(value) if name == "Parameters" else value for name, value in sample.items()}
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(record)
 
 
 def fortigate_kv(sample: dict) -> str:

@@ -5,12 +5,11 @@ that data would deliver. Sources are listed in render.json.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from tooling.platforms.transforms import (
-    escape, json_value, key_values, text, windows_insertion_strings, windows_message,
+    compact_json, escape, json_value, key_values, text, windows_insertion_strings, windows_message,
 )
 
 SAMPLE_EPOCH = int(datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc).timestamp())
@@ -22,7 +21,7 @@ _SYSMON_TITLES = {"1": "Process Create:", "12": "Registry object added or delete
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(value)
 
 
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
@@ -66,7 +65,7 @@ def windows_json(sample: dict) -> str:
     if _classic(sample):
         message = title
     else:
-        message = "\r\n".join([title, *(f"{k}: {v}" for k, v in data.items())])
+        message = "\r\n".join([title, *[f"{k}: {v}" for k, v in data.items()]])
     document = {
         "TimeCreated": "2026-01-01T12:00:00.000000000Z",
         "EventID": int(event_id) if str(event_id).isdigit() else event_id,
@@ -84,7 +83,7 @@ def linux_sysmon_syslog(sample: dict) -> str:
     EventData names as Windows Sysmon, double-quoted attributes)."""
     values = {"RuleName": "-", "UtcTime": "2026-01-01 12:00:00.000", "ProcessId": "4242"}
     values.update({k: text(v) for k, v in sample.items() if k != "EventID"})
-    data = "".join(f'<Data Name="{escape(k)}">{escape(str(v))}</Data>' for k, v in values.items())
+    data = "".join([f'<Data Name="{escape(k)}">{escape(str(v))}</Data>' for k, v in values.items()])
     event_id = escape(str(sample.get("EventID", 1)))
     return (f"Jan  1 12:00:00 {LINUX_HOST} sysmon: <Event><System><Provider Name=\"Linux-Sysmon\" "
             f"Guid=\"{{ff032593-a8d3-4f13-b0d6-01fc615a0f97}}\"/><EventID>{event_id}</EventID><Version>5</Version>"
