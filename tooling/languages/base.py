@@ -199,7 +199,7 @@ class Language:
         cache = self.__dict__.setdefault("_per_event_cache", {})
         found = cache.get(text) if isinstance(text, str) else False
         if found is None:
-            parsed = self.parse(text)
+            parsed = self.__dict__.get("_recent_parses", {}).get(text) or self.parse(text)  # parsed once
             try:
                 found = bool(parsed.ok and self._per_event(parsed.tree))
             except Exception:  # noqa: BLE001 - unsure: evaluate event by event
