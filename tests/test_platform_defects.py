@@ -95,3 +95,27 @@ def test_yaral_registry_key_holds_the_full_path(tmp_path):
              "  condition:\n    $e\n}\n")
     text = _with_samples(with_query("yaral", query), REGISTRY_SAMPLE)
     assert "does not return sample match[0]" in _only(_codes(tmp_path, text), "DAC510")
+
+
+PAN_SAMPLE = "".join([
+    "      match:\n",
+    "        - {type: CONFIG, cmd: delete, admin: labadmin, client: CLI, result: Succeeded,\n",
+    "           path: ' vsys  vsys1 rulebase security rules  T1562_LAB'}\n",
+    "      no_match:\n",
+    "        - {type: CONFIG, cmd: show, admin: labadmin, client: CLI, result: Succeeded,\n",
+    "           path: ' vsys  vsys1 rulebase security rules  T1562_LAB'}\n",
+])
+
+
+def test_kql_palo_alto_log_type_is_in_activity_not_device_event_class_id(tmp_path):
+    # Sentinel's CommonSecurityLog keeps PAN-OS's log type (CONFIG) in Activity; DeviceEventClassID
+    # holds the result (T1562.013's KQL tested the wrong column and missed every change).
+    query = ("CommonSecurityLog\n"
+             "| where DeviceVendor == \"Palo Alto Networks\" and DeviceEventClassID == \"CONFIG\"\n"
+             "| where DeviceAction == \"delete\"\n")
+    text = _with_samples(with_query("kql", query), PAN_SAMPLE)
+    assert "does not return sample match[0]" in _only(_codes(tmp_path, text), "DAC510")
+    fixed = query.replace("DeviceEventClassID == \"CONFIG\"", "Activity == \"CONFIG\"")
+    kql = [code for code, message in _codes(tmp_path / "fixed", _with_samples(with_query("kql", fixed), PAN_SAMPLE))
+           if message.startswith("KQL")]
+    assert kql == []  # evaluated (no DAC512), and right on both samples

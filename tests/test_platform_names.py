@@ -5,6 +5,10 @@ the bundled data is; the references come from the real AQL and KQL languages.
 """
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
 import pytest
 
 from tooling.checks import platform_names
@@ -91,3 +95,22 @@ def test_tables_of_different_products_are_dac484(monkeypatch):
     query = "union DeviceRegistryEvents, Syslog"
     assert [c[0] for c in found(query, "kql")] == ["DAC484"]
     assert found("union DeviceProcessEvents, Syslog", "kql") == []
+
+
+ROOT = Path(__file__).resolve().parents[1]
+PLATFORM_DATA = sorted((ROOT / "tooling" / "platforms").rglob("*.json"))
+
+
+@pytest.mark.parametrize("path", PLATFORM_DATA, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_platform_data_file_names_its_sources_and_when_they_were_read(path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["sources"], "no sources"
+    for source in data["sources"]:  # a vendor's page, a public schema, or another data file here
+        url = source.get("url", "")
+        assert source.get("title") and (url.startswith("https://") or (ROOT / url).is_file()), source
+    date.fromisoformat(data["date"])  # raises unless an ISO date
+
+
+def test_the_platform_data_files_are_all_there():
+    # kinds.json, and each of the seven platforms' render and schema data (AQL's names besides)
+    assert len(PLATFORM_DATA) == 1 + 7 * 2 + 1
