@@ -1,4 +1,4 @@
-"""The time budget of one evaluation (`Deadline`): spent by the evaluation's own work, not by the
+"""The time budgets (`Deadline`, and the Sigma samples' and explanations' on `work_time`): spent by the work, not by the
 interpreter's garbage collection, which in a long-running process (a test session, an editor
 integration) can take a second of its own while an evaluation runs."""
 from __future__ import annotations

@@ -9,12 +9,12 @@ or that dac does not evaluate (DAC507) is reported at that rule, and the samples
 """
 from __future__ import annotations
 
-import time
 from typing import Iterator
 
 from tooling.checks.content import has_placeholder
 from tooling.diagnostics import Diagnostic
 from tooling.languages.base import position_of
+from tooling.languages.evaluation import work_time
 from tooling.package import Package
 from tooling.sigma.detection import OutOfTime, SlowMatch
 from tooling.sigma.rules import InvalidRule, SigmaRule, SigmaRules, UnsupportedRule, package_rules
@@ -53,7 +53,7 @@ def _listed_rules(package: Package) -> list:
 def _check_events(package: Package, compiled: SigmaRules) -> Iterator[Diagnostic]:
     # Each pattern match is bounded (TIMEOUT_S, DAC508); many slow-but-bounded ones, in one event
     # or in many, share the deadline, at which each match stops (OutOfTime, DAC509).
-    deadline = time.perf_counter() + BUDGET_S
+    deadline = work_time() + BUDGET_S
     tests = package.data.get("tests")
     for index, test in enumerate(tests if isinstance(tests, list) else []):
         samples = test.get("samples") if isinstance(test, dict) else None
@@ -68,7 +68,7 @@ def _check_events(package: Package, compiled: SigmaRules) -> Iterator[Diagnostic
                 at = ("tests", index, "samples", kind, number)
                 sample = f"sample event {number + 1} of test {name!r}"
                 try:
-                    if time.perf_counter() > deadline:
+                    if work_time() > deadline:
                         raise OutOfTime("between two events")
                     if compiled.matches(event, deadline) == should_match:
                         continue

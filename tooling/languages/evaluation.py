@@ -88,7 +88,7 @@ def node_position(node: Any) -> tuple[int, int]:
 class _Collections:
     """The time the cyclic garbage collector has taken in this process. A collection of a large
     heap (a long test run's) can take a second while an evaluation runs: that is the
-    interpreter's time, not the query's, so a deadline does not count it."""
+    interpreter's time, not the query's, so the budgets (`work_time`) do not count it."""
 
     spent = 0.0
     _started = 0.0
@@ -104,34 +104,27 @@ class _Collections:
 gc.callbacks.append(_Collections.observe)
 
 
-class Deadline:
-    """The time budget of one evaluation; `check()` raises NotEvaluated once it is spent. Time
-    the garbage collector takes meanwhile is not counted (`_Collections`)."""
+def work_time() -> float:
+    """time.perf_counter() less the time garbage collection has taken: the clock of every time
+    budget (an evaluation's, the Sigma samples', an explanation's)."""
+    return time.perf_counter() - _Collections.spent
 
-    __slots__ = ("end", "budget", "collected")
+
+class Deadline:
+    """The time budget of one evaluation; `check()` raises NotEvaluated once it is spent."""
+
+    __slots__ = ("end", "budget")
 
     def __init__(self, budget: float = BUDGET_S):
         self.budget = budget
-        self.end = time.perf_counter() + budget
-        self.collected = _Collections.spent
+        self.end = work_time() + budget
 
     def check(self) -> None:
-        if time.perf_counter() > self.end and not self._extended():
+        if work_time() > self.end:
             raise NotEvaluated(f"the evaluation took over its {self.budget:g} s budget")
 
-    def _extended(self) -> bool:
-        """Whether garbage collection since the last look moved the end: then not yet spent."""
-        collected = _Collections.spent - self.collected
-        if collected <= 0:
-            return False
-        self.end += collected
-        self.collected = _Collections.spent
-        return time.perf_counter() <= self.end
-
     def remaining(self) -> float:
-        if time.perf_counter() > self.end:
-            self._extended()
-        return max(0.001, self.end - time.perf_counter())
+        return max(0.001, self.end - work_time())
 
 
 # Compiled form of a query: (events, deadline, context) -> Evaluation.

@@ -14,12 +14,11 @@ place, explains all seven languages without each evaluator knowing its boolean s
 """
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from tooling.languages.evaluation import MISSING, EMPTY_CONTEXT, EvaluationContext
+from tooling.languages.evaluation import MISSING, EMPTY_CONTEXT, EvaluationContext, work_time
 
 MAX_LEAVES = 64  # leaves flipped one at a time; a real detection has a few dozen at most
 MAX_RUNS = 256  # evaluations one explanation may cost (each well under a millisecond)
@@ -276,11 +275,11 @@ def explain(key: str, text: str, event: dict, context: EvaluationContext = EMPTY
     if matched is None:
         return None
     runs = [0]
-    end = time.perf_counter() + BUDGET_S
+    end = work_time() + BUDGET_S
 
     def flipped(keys: frozenset) -> tuple[bool | None, Probe | None]:
         runs[0] += 1
-        if runs[0] > MAX_RUNS or time.perf_counter() > end:
+        if runs[0] > MAX_RUNS or work_time() > end:
             return None, None
         return verdict(keys)
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import ipaddress
 import operator
 import re
-import time
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable
 
 import regex
 
+from tooling.languages.evaluation import work_time
 from tooling.languages.prefilter import SLOW, untimed
 from tooling.sigma.condition import MAX_DEPTH, ConditionParser, InvalidDetection
 
@@ -43,7 +43,7 @@ _REGEX_FLAGS = {"i": regex.IGNORECASE, "ignorecase": regex.IGNORECASE, "m": rege
 _COMPARISONS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 _DASHES = "[" + re.escape("-/\u2013\u2014\u2015") + "]"  # windash: hyphen, slash, en dash, em dash, bar
 _MISSING = object()  # a field absent from the event
-# The caller's deadline (time.perf_counter()) for the `matches` or `explain` running, if any.
+# The caller's deadline (evaluation.work_time()) for the `matches` or `explain` running, if any.
 _DEADLINE: ContextVar[float | None] = ContextVar("sigma_deadline", default=None)
 
 Test = Callable[[Any], bool]  # a search identifier's test takes the event; a value's test takes the field's value
@@ -106,7 +106,7 @@ class SigmaDetection:
         return cls(searches, trees[0] if len(trees) == 1 else ("or", trees))
 
     def matches(self, event: dict, deadline: float | None = None) -> bool:
-        """Whether the event satisfies the condition. With a `deadline` (a time.perf_counter()
+        """Whether the event satisfies the condition. With a `deadline` (an evaluation.work_time()
         value), raises OutOfTime when a pattern match reaches it."""
         results: dict[str, bool] = {}  # each search identifier is tested at most once
 
@@ -301,7 +301,7 @@ def _within_time(match: Callable, text: str, where: str) -> bool:
     caller's deadline, whichever comes first."""
     timeout, deadline = TIMEOUT_S, _DEADLINE.get()
     if deadline is not None:
-        timeout = min(timeout, deadline - time.perf_counter())
+        timeout = min(timeout, deadline - work_time())
         if timeout <= 0:
             raise OutOfTime(f"the time ran out at the pattern of the {where}")
     pattern, method = getattr(match, "__self__", None), getattr(match, "__name__", None)
