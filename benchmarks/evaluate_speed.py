@@ -11,14 +11,13 @@ without the drift events.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from synthetic import ROOT, benchmark_env  # benchmarks run as scripts: this folder is on sys.path
+
 sys.path.insert(0, str(ROOT))
 
 from tooling.checks.queries import queries_to_parse  # noqa: E402 - after the path is set
@@ -64,8 +63,8 @@ def per_query(cases: list[tuple[str, list[dict]]], key: str, repeat: int) -> tup
     return 1000 * statistics.median(compiles), 1000 * statistics.median(medians), 1000 * max(medians)
 
 
-# As on a user's machine: with Python's bytecode cache (some CI images turn it off).
-ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+# As on a user's machine (Python's bytecode cache on), with caches of this run's own.
+ENV = benchmark_env()
 
 
 def wall(args: list[str], repeat: int) -> float:

@@ -11,10 +11,26 @@ a regular expression's own text still hit: the copies' patterns are the same.)
 """
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+def benchmark_env() -> dict[str, str]:
+    """The environment the benchmarks run dac in: as on a user's machine, with Python's bytecode
+    cache (some CI images turn it off), but with dac's caches (validation results, test results,
+    built parsers) in a folder of this run's own (`XDG_CACHE_HOME`), so two benchmarks running at
+    once neither empty nor fill each other's caches. pre-commit keeps its own."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PRE_COMMIT_HOME", str(Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pre-commit"))
+    env["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dac-benchmark-cache-")
+    atexit.register(shutil.rmtree, env["XDG_CACHE_HOME"], True)
+    return env
+
 
 # A comment each language accepts at the end of a query (AQL: at the end of its first line, as a
 # comment cannot follow an AQL query).
