@@ -127,6 +127,43 @@ class Deadline:
         return max(0.001, self.end - work_time())
 
 
+# `and` / `or` over a node's compiled parts, as loops: all() / any() over a generator cost about
+# twice as much per part, on every event (a tenth to a fifth of an evaluator's run). `arguments`:
+# what each part takes, the event or row alone (1) or with the run's state (2).
+def all_of(parts: list[Callable], arguments: int = 1) -> Callable:
+    if arguments == 1:
+        def every(row):
+            for part in parts:
+                if not part(row):
+                    return False
+            return True
+        return every
+
+    def every_with(row, run):
+        for part in parts:
+            if not part(row, run):
+                return False
+        return True
+    return every_with
+
+
+def any_of(parts: list[Callable], arguments: int = 1) -> Callable:
+    if arguments == 1:
+        def some(row):
+            for part in parts:
+                if part(row):
+                    return True
+            return False
+        return some
+
+    def some_with(row, run):
+        for part in parts:
+            if part(row, run):
+                return True
+        return False
+    return some_with
+
+
 # Compiled form of a query: (events, deadline, context) -> Evaluation.
 Compiled = Callable[[list[dict], Deadline, EvaluationContext], Evaluation]
 

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator
 
 from lark import Token, Tree
 
-from tooling.languages.evaluation import MISSING, NotEvaluated
+from tooling.languages.evaluation import MISSING, all_of, any_of, NotEvaluated
 from tooling.languages.explanation import NO_VALUE, Span, traced
 from tooling.languages.logscale.values import (ValueProblem, as_number, glob, glob_match, named_groups,
                                                regex_token, rx_search, string_literal, value_of)
@@ -221,24 +221,6 @@ def regex_filter(node: Tree) -> tuple[Predicate, Reader]:
 
 # --- combinations -----------------------------------------------------------------------------
 
-# and / or as loops rather than all() / any() over a generator: no generator per event and part
-def _all_of(parts: list[Predicate]) -> Predicate:
-    def all_of(row, env) -> bool:
-        for part in parts:
-            if not part(row, env):
-                return False
-        return True
-    return all_of
-
-
-def _any_of(parts: list[Predicate]) -> Predicate:
-    def any_of(row, env) -> bool:
-        for part in parts:
-            if part(row, env):
-                return True
-        return False
-    return any_of
-
 
 def compile_filter(node: Any) -> Predicate:
     """A filter node inside and/or/not (no field extraction there). Each leaf is traced for
@@ -247,9 +229,9 @@ def compile_filter(node: Any) -> Predicate:
         raise NotEvaluated.at(node, f"the filter {str(node)!r}")
     kind = node.data
     if kind == "filter_and":
-        return _all_of([compile_filter(c) for c in node.children if isinstance(c, Tree)])
+        return all_of([compile_filter(c) for c in node.children if isinstance(c, Tree)], arguments=2)
     if kind == "filter_or":
-        return _any_of([compile_filter(c) for c in node.children if isinstance(c, Tree)])
+        return any_of([compile_filter(c) for c in node.children if isinstance(c, Tree)], arguments=2)
     if kind == "not_filter":
         inner = node.children[-1]
         if isinstance(inner, Tree) and inner.data in LEAVES:

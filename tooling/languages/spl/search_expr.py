@@ -30,7 +30,7 @@ from typing import Any, Callable
 import regex
 from lark import Token, Tree
 
-from tooling.languages.evaluation import MISSING, NotEvaluated, fullmatch, parse_time, wildcard_regex
+from tooling.languages.evaluation import MISSING, all_of, any_of, fullmatch, NotEvaluated, parse_time, wildcard_regex
 from tooling.languages.spl.leaves import compound, groups, leaf, no_value, whole
 from tooling.languages.spl.values import Row, get, guarded, number, texts, unquote_search
 
@@ -98,9 +98,9 @@ def _compile_node(node: Any, top: bool, time_filters: list) -> Predicate:
         raise NotEvaluated.at(node, f"the search token {node.type}")
     kind = node.data
     if kind == "search_and":
-        return _every(_parts(node, top, time_filters))
+        return all_of(_parts(node, top, time_filters), arguments=2)
     if kind == "search_or":
-        return _some(_parts(node, False, time_filters))
+        return any_of(_parts(node, False, time_filters), arguments=2)
     if kind == "search_negation":
         inner = _compile(node.children[0], False, time_filters)
         return lambda row, run: not inner(row, run)
@@ -132,26 +132,7 @@ def _field_name(token: Any) -> str:
     return unquote_search(text, token) if text.startswith('"') else text
 
 
-# AND / OR / a field's values as loops rather than all() / any() over generators, which cost twice
-# as much per operand (they were a tenth of SPL's evaluation).
-def _every(parts: list[Predicate]) -> Predicate:
-    def test(row: Row, run: Any) -> bool:
-        for part in parts:
-            if not part(row, run):
-                return False
-        return True
-    return test
-
-
-def _some(parts: list[Predicate]) -> Predicate:
-    def test(row: Row, run: Any) -> bool:
-        for part in parts:
-            if part(row, run):
-                return True
-        return False
-    return test
-
-
+# a field's values as a loop rather than any() over a generator (see evaluation.all_of)
 def _any_value(field: str, matchers: list, node: Any) -> Predicate:
     """Whether any value of the field matches any of `matchers`."""
     def test(row: Row, run: Any) -> bool:

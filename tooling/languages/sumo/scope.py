@@ -32,7 +32,7 @@ from typing import Any, Callable
 import regex
 from lark import Token, Tree
 
-from tooling.languages.evaluation import NotEvaluated
+from tooling.languages.evaluation import all_of, any_of, NotEvaluated
 from tooling.languages.sumo.leaves import negation_span, scope_leaf, shown
 from tooling.languages.sumo.values import string_literal, wildcard, wildcard_fullmatch
 
@@ -271,24 +271,5 @@ def compile_scope(node: Any) -> ScopeTest:
         return lambda row: not inner(row)
     if kind in ("scope_and", "scope_or"):
         parts = [compile_scope(c) for c in node.children if isinstance(c, Tree)]
-        return _every(parts) if kind == "scope_and" else _some(parts)
+        return all_of(parts) if kind == "scope_and" else any_of(parts)
     raise NotEvaluated.at(node, f"the scope construct {kind}")
-
-
-# Loops rather than all() / any() over a generator, which cost twice as much per term.
-def _every(parts: list[ScopeTest]) -> ScopeTest:
-    def test(row: dict) -> bool:
-        for part in parts:
-            if not part(row):
-                return False
-        return True
-    return test
-
-
-def _some(parts: list[ScopeTest]) -> ScopeTest:
-    def test(row: dict) -> bool:
-        for part in parts:
-            if part(row):
-                return True
-        return False
-    return test

@@ -29,7 +29,7 @@ from typing import Any, Callable
 from lark import Token, Tree
 
 from tooling.languages import explanation
-from tooling.languages.evaluation import MISSING, NotEvaluated
+from tooling.languages.evaluation import MISSING, all_of, any_of, NotEvaluated
 from tooling.languages.explanation import NO_VALUE
 from tooling.languages.yaral.analysis import tokens
 from tooling.languages.yaral.functions import AGGREGATES, FUNCTIONS, aggregate, in_cidr_list
@@ -276,9 +276,9 @@ class Compiler:
         if isinstance(node, Tree):
             kind = node.data
             if kind in ("or_expr", "cond_or"):
-                return _any_of([self.boolean(c) for c in node.children])
+                return any_of([self.boolean(c) for c in node.children])
             if kind in ("and_expr", "cond_and"):
-                return _all_of([self.boolean(c) for c in node.children])
+                return all_of([self.boolean(c) for c in node.children])
             if kind == "not_":
                 child = node.children[0]
                 if isinstance(child, Tree) and child.data in LEAVES:
@@ -444,25 +444,6 @@ def _lookup(values: dict, name: str, node: Any):
         return values[name]
     except KeyError:
         raise NotEvaluated.at(node, f"{name}, whose value is not known here") from None
-
-
-# `any` / `all` over the parts as loops: a generator per row and part cost a fifth of a rule's run
-def _any_of(parts: list[Closure]) -> Closure:
-    def any_of(row: Row) -> bool:
-        for part in parts:
-            if part(row):
-                return True
-        return False
-    return any_of
-
-
-def _all_of(parts: list[Closure]) -> Closure:
-    def all_of(row: Row) -> bool:
-        for part in parts:
-            if not part(row):
-                return False
-        return True
-    return all_of
 
 
 def _each(value: Any, test: Callable[[Any], bool]) -> bool:
