@@ -74,16 +74,27 @@ class Language:
 
     def parse(self, text: str) -> ParseResult:
         # The same query is parsed for its diagnostics, then compiled for its verdicts: keep the
-        # last few results (a parse result is read, never changed, by every caller).
-        recent = self.__dict__.setdefault("_recent_parses", {})
-        found = recent.get(text) if isinstance(text, str) else None
+        # last few results.
+        return self._kept("_recent_parses", text, lambda: self._parse_checked(text), bound=32)
+
+    def _kept(self, cache: str, text: Any, make: Callable[[], Any], bound: int = 1024) -> Any:
+        """`make()`, kept by the query's text in this language's cache named `cache` (emptied once
+        it holds `bound` texts): what is derived from a query's text alone (its parse, compiled
+        form, references, whether it runs per event) is made once. Callers read a result, never
+        change it. A text that is not a string is not kept."""
+        kept = self.__dict__.setdefault(cache, {})
+        found = kept.get(text) if isinstance(text, str) else None
         if found is None:
-            found = self._parse_checked(text)
+            found = make()
             if isinstance(text, str):
-                if len(recent) >= 32:
-                    recent.clear()
-                recent[text] = found
+                if len(kept) >= bound:
+                    kept.clear()
+                kept[text] = found
         return found
+
+    def _parsed(self, text: str) -> ParseResult:
+        """The query's parse, from the recent ones when there (not a second call of `parse`)."""
+        return self.__dict__.get("_recent_parses", {}).get(text) or self.parse(text)
 
     def _parse_checked(self, text: str) -> ParseResult:
         if not isinstance(text, str):
@@ -139,17 +150,10 @@ class Language:
     def compiled(self, text: str) -> Compiled | NotEvaluated:
         """The query compiled for evaluation, cached by its text (a package's query is evaluated
         on many samples, in `dac test` and `dac validate` alike)."""
-        cache = self.__dict__.setdefault("_compiled_cache", {})
-        found = cache.get(text)
-        if found is None:
-            found = self._compile_text(text)
-            if len(cache) >= 1024:
-                cache.clear()
-            cache[text] = found
-        return found
+        return self._kept("_compiled_cache", text, lambda: self._compile_text(text))
 
     def _compile_text(self, text: str) -> Compiled | NotEvaluated:
-        parsed = self.__dict__.get("_recent_parses", {}).get(text) or self.parse(text)
+        parsed = self._parsed(text)
         if not parsed.ok:
             first = next((d for d in parsed.diagnostics if d.code.startswith("DAC3")), None)
             line, column = (first.line, first.column) if first else (1, 1)
@@ -168,24 +172,15 @@ class Language:
         or the language does not report them yet). `tree`: the query's parse tree, if at hand.
         Kept by the query's text, as parse results and compiled queries are (the platform checks
         and the telemetry check both read them); the list is read, never changed, by callers."""
-        cache = self.__dict__.setdefault("_references_cache", {})
-        found = cache.get(text) if isinstance(text, str) else None
-        if found is not None:
-            return found
-        if tree is None:
-            parsed = self.parse(text)
-            if not parsed.ok:
+        def make() -> list[Reference]:
+            parsed = self.parse(text) if tree is None else None
+            if parsed is not None and not parsed.ok:
                 return []
-            tree = parsed.tree
-        try:
-            found = list(self._references(tree, text))
-        except Exception:  # noqa: BLE001 - the platform checks are skipped rather than crash
-            found = []
-        if isinstance(text, str):
-            if len(cache) >= 1024:
-                cache.clear()
-            cache[text] = found
-        return found
+            try:
+                return list(self._references(parsed.tree if parsed is not None else tree, text))
+            except Exception:  # noqa: BLE001 - the platform checks are skipped rather than crash
+                return []
+        return self._kept("_references_cache", text, make)
 
     def _references(self, tree: Any, text: str) -> Iterable[Reference]:
         return ()
@@ -196,18 +191,14 @@ class Language:
         a run on each alone would. Then a package's samples are evaluated in one run (a third of
         the cost of a run each). False whenever unsure: a run per event is always right.
         `context`: what the repository declares (an SPL macro may hide a pipe)."""
-        cache = self.__dict__.setdefault("_per_event_cache", {})
-        found = cache.get(text) if isinstance(text, str) else False
-        if found is None:
-            parsed = self.__dict__.get("_recent_parses", {}).get(text) or self.parse(text)  # parsed once
+        def make() -> bool:
+            parsed = self._parsed(text)
             try:
-                found = bool(parsed.ok and self._per_event(parsed.tree))
+                return bool(parsed.ok and self._per_event(parsed.tree))
             except Exception:  # noqa: BLE001 - unsure: evaluate event by event
-                found = False
-            if len(cache) >= 1024:
-                cache.clear()
-            cache[text] = found
-        return found and self._per_event_in(text, context or EMPTY_CONTEXT)
+                return False
+        return isinstance(text, str) and self._kept("_per_event_cache", text, make) and \
+            self._per_event_in(text, context or EMPTY_CONTEXT)
 
     def _per_event(self, tree: Any) -> bool:
         return False
