@@ -147,15 +147,14 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
     noted: set[str] = set()
     explained = 0
     declined: dict[str, list[tuple[bool, bool]]] = {}  # test -> (expected, agrees) of declared samples
-    renderings = []
-    for position, sample in enumerate(samples):
-        kind = kinds[position] if kinds is not None else classify(sample.event, logsource)
-        renderings.append(render(key, sample.event, logsource, index=position, kind=kind) if kind else None)
+    if kinds is None:
+        kinds = [classify(sample.event, logsource) for sample in samples]
+    renderings = [render(key, sample.event, logsource, index=position, kind=kinds[position]) if kinds[position]
+                  else None for position, sample in enumerate(samples)]
     together = _together(language, text, context, renderings)
     for position, sample in enumerate(samples):
-        rendering = renderings[position]
+        rendering, kind = renderings[position], kinds[position]
         if rendering is None:
-            kind = kinds[position] if kinds is not None else classify(sample.event, logsource)
             why = (f"{LANGUAGES[key].platform} has no form for a {kind} event" if kind
                    else "the sample is no kind of event dac knows")
             add(package_id, key, sample.test, sample.label, sample.expected, None, why)
