@@ -528,6 +528,16 @@ def test_a_registry_event_rule_sees_every_registry_event_but_no_process_creation
     assert not rules.matches({"EventID": 1, "TargetObject": KEY})
 
 
+def test_a_ps_classic_start_rule_sees_event_400_of_the_windows_powershell_log_only():
+    rules = _rules({"logsource": {"category": "ps_classic_start", "product": "windows"},
+                    "detection": {"sel": {"Data|contains": "EngineVersion=2."}, "condition": "sel"}})
+    started = {"EventID": 400, "Channel": "Windows PowerShell", "Data": "NewEngineState=Available EngineVersion=2.0"}
+    assert rules.matches(started)
+    # the same engine stopping (403), and event 400's id in another channel, are not this logsource
+    assert not rules.matches({**started, "EventID": 403, "Data": "NewEngineState=Stopped EngineVersion=2.0"})
+    assert not rules.matches({**started, "Channel": "Microsoft-Windows-PowerShell/Operational"})
+
+
 def test_a_logsource_the_taxonomy_table_does_not_list_sees_every_event():
     rules = _rules({**REGISTRY_SET, "logsource": {"product": "windows", "service": "sysmon"}})
     assert rules.matches({"EventID": 12, "EventType": "DeleteValue", "TargetObject": KEY})

@@ -66,9 +66,11 @@ def package_rules(data: dict) -> list[SigmaRule]:
 
 
 # The events a generic Windows logsource stands for, as Sigma's taxonomy maps it onto Sysmon (and
-# Security 4688 for process creation): a registry_set rule never sees a key deletion, whatever its
-# detection says. A sample that omits one of these fields is not ruled out by it; a logsource not
-# listed here takes every event.
+# Security 4688 for process creation) and the PowerShell categories onto their channels' event IDs
+# (Sigma's generic-service config, as pySigma's windows pipeline applies it): a registry_set rule
+# never sees a key deletion, a ps_classic_start rule never sees event 403, whatever its detection
+# says. A sample that omits one of these fields is not ruled out by it; a logsource not listed here
+# takes every event.
 LOGSOURCE_EVENTS: dict[tuple[str, str], dict[str, set[str]]] = {
     ("windows", "process_creation"): {"EventID": {"1", "4688"}},
     ("windows", "registry_set"): {"EventID": {"13"}, "EventType": {"SetValue"}},
@@ -76,6 +78,11 @@ LOGSOURCE_EVENTS: dict[tuple[str, str], dict[str, set[str]]] = {
     ("windows", "registry_delete"): {"EventID": {"12"}, "EventType": {"DeleteKey", "DeleteValue"}},
     ("windows", "registry_rename"): {"EventID": {"14"}, "EventType": {"RenameKey"}},
     ("windows", "registry_event"): {"EventID": {"12", "13", "14"}},
+    ("windows", "ps_module"): {"EventID": {"4103"}, "Channel": {"Microsoft-Windows-PowerShell/Operational"}},
+    ("windows", "ps_script"): {"EventID": {"4104"}, "Channel": {"Microsoft-Windows-PowerShell/Operational"}},
+    ("windows", "ps_classic_start"): {"EventID": {"400"}, "Channel": {"Windows PowerShell"}},
+    ("windows", "ps_classic_provider_start"): {"EventID": {"600"}, "Channel": {"Windows PowerShell"}},
+    ("windows", "ps_classic_script"): {"EventID": {"800"}, "Channel": {"Windows PowerShell"}},
 }
 
 
