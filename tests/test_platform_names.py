@@ -67,6 +67,16 @@ def test_a_field_of_another_table_is_unknown_in_this_one():
     assert found("SELECT sourceip FROM flows") == []
 
 
+def test_an_element_or_a_member_of_an_array_field_is_known_but_not_of_a_string_field(monkeypatch):
+    schema = PlatformSchema("logscale", tables={"microsoft": Table("microsoft", {
+        "#Vendor": "string", "windows.EventData": "array", "windows.Channel": "string"})},
+        common_fields={}, aliases={})
+    monkeypatch.setattr(platform_names, "platform_schema", lambda key: schema)
+    assert found('#Vendor=microsoft | windows.EventData[0]=/x/ | windows.EventData.Name="y"', "logscale") == []
+    (code, line, column, _), = found('#Vendor=microsoft | windows.Channel[0]="x"', "logscale")
+    assert (code, line, column) == ("DAC481", 1, 21)
+
+
 def test_a_value_outside_the_enumeration_is_dac482_with_the_closest_value():
     (code, line, column, message), = found(
         "SELECT username FROM events WHERE LOGSOURCETYPENAME(devicetype) = 'Linux Os'")

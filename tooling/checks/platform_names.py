@@ -145,8 +145,11 @@ def _fields_in_scope(schema: PlatformSchema, custom: dict, extra: dict, tables: 
 def _field_type(fields: dict[str, str], name: str) -> str | None:
     if name in fields:
         return fields[name]
-    # a path into a dynamic or object field (AdditionalFields.x, requestParameters.name)
+    # a path into a dynamic or object field (AdditionalFields.x, requestParameters.name), or an
+    # element of an array (LogScale's windows.EventData[0])
     head = name
+    if head.endswith("]") and "[" in head and fields.get(head[:head.rindex("[")]) in ("dynamic", "object", "array"):
+        return "dynamic"
     while "." in head:
         head = head.rsplit(".", 1)[0]
         if fields.get(head) in ("dynamic", "object", "array"):
