@@ -227,6 +227,7 @@ def _render(key: str, file: Path) -> int:
         shown.append({"test": sample.test, "sample": sample.label,
                       "kind": rendering.kind if rendering else None,
                       "event": rendering.event if rendering else None,
+                      **({"records": list(rendering.events)} if rendering and len(rendering.events) > 1 else {}),
                       "unmapped": list(rendering.unmapped) if rendering else None})
     print(json.dumps(shown, indent=2, ensure_ascii=False))
     return EXIT_OK

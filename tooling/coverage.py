@@ -21,7 +21,7 @@ from typing import Iterable
 from tooling.checks.queries import queries_to_parse
 from tooling.checks.verdicts import logsource_of, package_samples, runnable
 from tooling.languages import LANGUAGES
-from tooling.languages.explanation import Leaf, explain, predicate_text
+from tooling.languages.explanation import Explanation, Leaf, explain, predicate_text
 from tooling.package import Package
 from tooling.platforms import render
 from tooling.platforms.local import NONE, LocalPlatforms
@@ -83,16 +83,16 @@ def package_coverage(package: Package, keys: Iterable[str] | None = None,
             if key in sample.declined:
                 continue
             rendering = render(key, sample.event, logsource, index=position)
-            explained = explain(key, text, rendering.event, context) if rendering else None
-            if explained is None or explained.matched != sample.expected:
+            explained = [explain(key, text, event, context) for event in rendering.events] if rendering else [None]
+            if None in explained or any(e.matched for e in explained) != sample.expected:
                 continue
-            for leaf in explained.held + explained.failed:
+            for leaf in (leaf for e in explained for leaf in e.held + e.failed):
                 if not leaf.scope:
                     entry(leaf)
-            if explained.together:
+            deciding = _deciding(explained, sample.expected)
+            if deciding is None:
                 continue  # two predicates away from the other verdict: it proves neither alone
             label = f"{sample.test}: {sample.label}"
-            deciding = [leaf for leaf in explained.deciding if not leaf.scope]
             for leaf in deciding:
                 (entry(leaf).matched_by if sample.expected else entry(leaf).near_missed_by).append(label)
             if sample.expected and deciding:
@@ -106,6 +106,26 @@ def package_coverage(package: Package, keys: Iterable[str] | None = None,
         found.extend(sorted(predicates.values(), key=lambda p: (p.line, p.column)))
         reached.extend(branches.values())
     return found, reached
+
+
+def _deciding(explained: list[Explanation], expected: bool) -> list[Leaf] | None:
+    """The predicates on the event's values that decide a sample, from its records' explanations
+    (one, but for a platform that stores it as several records, any of which the query may return):
+    for a match, those that decide every record returned; for a near-miss, those that would return
+    any one record. None when no record is one predicate from the other verdict."""
+    if expected:
+        returned = [e for e in explained if e.matched]
+        keys = set.intersection(*({leaf.key for leaf in e.deciding} for e in returned))
+        return [leaf for leaf in returned[0].deciding if leaf.key in keys and not leaf.scope]
+    alone = [e for e in explained if not e.together]
+    if not alone:
+        return None
+    seen: dict[tuple, Leaf] = {}
+    for e in alone:
+        for leaf in e.deciding:
+            if not leaf.scope:
+                seen.setdefault(leaf.key, leaf)
+    return list(seen.values())
 
 
 def coverage(paths: list[Path], keys: list[str] | None = None) -> tuple[list[PredicateCoverage], list[BranchCoverage]]:

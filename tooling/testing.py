@@ -207,12 +207,12 @@ def replay(recording_events: list[dict], paths: list[Path], keys: list[str] | No
             for index, event in enumerate(recording_events):
                 kind = classify(event, logsource)
                 rendering = render(key, event, logsource, index=index, kind=kind) if kind else None
-                if rendering is not None:
-                    origin.append(index)
-                    events.append(rendering.event)
+                if rendering is not None:  # every record of it (one, but for auditd's several)
+                    origin.extend([index] * len(rendering.events))
+                    events.extend(rendering.events)
             evaluation = get_language(key).evaluate(text, events, local.context(key))
-            results.append(ReplayResult(package_id, key, tuple(origin[i] for i in evaluation.matched),
-                                        evaluation.ok, evaluation.reason, len(events)))
+            results.append(ReplayResult(package_id, key, tuple(sorted({origin[i] for i in evaluation.matched})),
+                                        evaluation.ok, evaluation.reason, len(set(origin))))
     return results
 
 

@@ -86,7 +86,7 @@ def check_drift(package: Package, keys: list[str] | None = None, local: LocalPla
             rendering = render(key, probe.event, logsource, index=index, kind=kind) if kind else None
             if rendering is None:
                 continue
-            evaluation = language.evaluate(text, [rendering.event], context)
+            evaluation = language.evaluate(text, list(rendering.events), context)
             if not evaluation.ok:
                 # a construct not evaluated (DAC512 names it) or, on this event only, a value
                 # the platform's semantics leave open (a null): no verdict, go on
@@ -94,7 +94,7 @@ def check_drift(package: Package, keys: list[str] | None = None, local: LocalPla
                 if unevaluated == index + 1 and unevaluated >= 3:
                     break  # nothing evaluates at all: the query's DAC512 says why
                 continue
-            if (0 in evaluation.matched) != expected:
+            if bool(evaluation.matched) != expected:  # any of the probe's records
                 disagreeing.append((probe, expected, rendering.event))
         if disagreeing:
             yield from place(package, key, [_drift(key, text, context, disagreeing)])

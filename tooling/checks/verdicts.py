@@ -163,7 +163,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
                 diagnostics.append(Diagnostic("DAC513", f"{name} query not run on sample {sample.label} of test "
                                               f"{sample.test!r}: {why}"))
             continue
-        evaluation = together[position] if together else language.evaluate(text, [rendering.event], context)
+        evaluation = together[position] if together else language.evaluate(text, list(rendering.events), context)
         if not evaluation.ok:
             add(package_id, key, sample.test, sample.label, sample.expected, None, evaluation.reason)
             if evaluation.reason not in noted:
@@ -172,7 +172,7 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
                     "DAC512", f"{name} query not evaluated: {_construct(evaluation.reason)}",
                     evaluation.line or 1, evaluation.column or 1))
             continue
-        verdict = 0 in evaluation.matched
+        verdict = bool(evaluation.matched)  # any of the sample's records
         if key in sample.declined:
             # declared out of this platform's reach, with a reason: no verdict counted, but an
             # agreeing one shows the declaration is no longer needed (as DAC116 for suppressions)
@@ -189,10 +189,11 @@ def query_verdicts(package_id: str, key: str, text: str, samples: list[Sample], 
             diagnostics.append(_disagreement(name, sample, None))
             continue
         attacks = [] if sample.expected else [
-            found.event for position, other in enumerate(samples)
+            event for position, other in enumerate(samples)
             if other.expected and other.test_index == sample.test_index
-            and (found := render(key, other.event, logsource, index=position)) is not None]
-        explanation, line, column = decided(key, text, rendering.event, context, attacks)
+            and (found := render(key, other.event, logsource, index=position)) is not None for event in found.events]
+        explanation, line, column = decided(key, text, telling_record(key, text, rendering.events, context, verdict),
+                                            context, attacks)
         add(package_id, key, sample.test, sample.label, sample.expected, verdict, explanation)
         diagnostics.append(_disagreement(name, sample, explanation).at(line=line, column=column))
     for test, outcomes in declined.items():
@@ -210,11 +211,36 @@ def _together(language: Any, text: str, context: EvaluationContext, renderings: 
     positions = [position for position, rendering in enumerate(renderings) if rendering is not None]
     if len(positions) < 2 or len(positions) > BATCH_SIZE or not language.per_event(text, context):
         return {}
-    evaluation = language.evaluate(text, [renderings[position].event for position in positions], context)
+    owners = [position for position in positions for _ in renderings[position].events]  # record -> sample
+    evaluation = language.evaluate(text, [event for position in positions for event in renderings[position].events],
+                                   context)
     if not evaluation.ok:
         return {}
-    matched = {positions[index] for index in evaluation.matched}
+    matched = {owners[index] for index in evaluation.matched}
     return {position: _MATCHED if position in matched else _MISSED for position in positions}
+
+
+def telling_record(key: str, text: str, events: tuple[dict, ...], context: EvaluationContext,
+                   verdict: bool) -> dict:
+    """Of a sample's records, the one whose explanation says why the verdict is what it is (one
+    record alone can be explained): one the query returns, for a false match; for a missed match,
+    the record closest to a branch: one predicate on its values away, else two, else only its
+    source (a record another branch reads), else the first."""
+    if len(events) == 1:
+        return events[0]
+    language = get_language(key)
+    if verdict:
+        return next((event for event in events if language.evaluate(text, [event], context).matched), events[0])
+
+    def distance(event: dict) -> int:
+        explained = explain(key, text, event, context)
+        if explained is None or not explained.deciding:
+            return 4
+        if all(leaf.scope for leaf in explained.deciding):
+            return 3
+        return 2 if explained.together else 1
+
+    return min(events, key=distance)
 
 
 _MATCHED, _MISSED = Evaluation(True, [0]), Evaluation(True, [])  # read, never changed

@@ -4,6 +4,7 @@
     kind = classify(sample, logsource)            # "windows_process_creation", ... or None
     rendering = render("kql", sample, logsource)  # the event as Defender XDR / Sentinel shows it
     rendering.event, rendering.kind, rendering.unmapped
+    rendering.events  # every record: (event,) but where one occurrence is several records (auditd)
     platform_schema("kql").tables["DeviceProcessEvents"].fields["ProcessCommandLine"]  # "string"
 
 Data files (each names its sources and a date):
@@ -24,6 +25,8 @@ Data files (each names its sources and a date):
            "defaults": {"<platform field>": value},   # set when no sample field produced it
            "ignore": ["EventID"],                     # sample fields the kind itself stands for
            "raw": [{"to": "_raw", "format": "sysmon_xml"}]}}}    # the whole event as text
+       or "<kind>": {"records": [{...as above...}, ...]}   # one occurrence stored as several
+                                                            # records (auditd's SYSCALL, EXECVE, ...)
 
   A kind a platform does not list has no rendering there (`render` returns None), unless
   kinds.json names a kind it `falls_back_to` that the platform lists; a sample field a kind does
@@ -67,8 +70,12 @@ class PlatformDataError(Exception):
 @dataclass(frozen=True)
 class Rendering:
     kind: str
-    event: dict
+    event: dict  # the first record
     unmapped: tuple[str, ...] = ()
+    # Every record the platform stores for the sample: one, except where one occurrence is written
+    # as several (an execve that auditd records as SYSCALL, EXECVE and PROCTITLE). A query returns
+    # the sample when it returns any of them.
+    events: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,14 @@ def fallbacks() -> dict[str, str]:
     """kind -> the more general kind a platform without its own rendering of it renders it as
     (a Security 4688 is a process creation wherever the platform does not keep it apart)."""
     return {entry["kind"]: entry["falls_back_to"] for entry in kinds() if "falls_back_to" in entry}
+
+
+@lru_cache(maxsize=1)
+def markers() -> dict[str, frozenset[str]]:
+    """kind -> the sample fields that only say which kind it is (an auditd execve's type: EXECVE):
+    a platform that renders it as the kind it falls back to drops them, as its source has no such
+    field (Sysmon for Linux's XML would otherwise carry a Data named type)."""
+    return {entry["kind"]: frozenset(entry["marked_by"]) for entry in kinds() if "marked_by" in entry}
 
 
 @lru_cache(maxsize=1)
@@ -284,13 +299,18 @@ def _missing(key: str, name: str, registry: str) -> Any:
         return fail
 
 
-def _compile_plan(key: str, kind: str) -> _Plan | None:
+def _compile_plan(key: str, kind: str) -> tuple[_Plan, ...] | None:
+    """The plan of each record the platform stores for a sample of `kind` (one, most often)."""
     table = render_table(key)
     spec = table.get("kinds", {}).get(kind)
     if spec is None and kind in fallbacks():  # a platform that stores the specific kind as the general one
         spec = table.get("kinds", {}).get(fallbacks()[kind])
     if spec is None:
         return None
+    return tuple(_compile_record(key, table, record) for record in spec.get("records", [spec]))
+
+
+def _compile_record(key: str, table: dict, spec: dict) -> _Plan:
     nested = bool(table.get("nested"))
 
     def path_of(name: str) -> tuple[str, ...] | None:
@@ -369,10 +389,10 @@ def _copy(plan: _Plan) -> dict:
     return event
 
 
-_PLANS: dict[tuple[str, str], _Plan | None] = {}
+_PLANS: dict[tuple[str, str], tuple[_Plan, ...] | None] = {}
 
 
-def _plan(key: str, kind: str) -> _Plan | None:
+def _plan(key: str, kind: str) -> tuple[_Plan, ...] | None:
     found = _PLANS.get((key, kind), _ABSENT)
     if found is _ABSENT:
         found = _PLANS[(key, kind)] = _compile_plan(key, kind)  # a data error raises again next time
@@ -389,9 +409,21 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
     """The event `sample` (Sigma taxonomy) becomes on platform `key`, or None when that platform
     has no rendering for the sample's kind. `index` spaces the events' times a second apart."""
     kind = kind or classify(sample, logsource)
-    plan = _plan(key, kind) if kind else None
-    if plan is None:
+    plans = _plan(key, kind) if kind else None
+    if plans is None:
         return None
+    marked = markers().get(kind)
+    if marked and kind not in render_table(key)["kinds"]:  # rendered as the general kind
+        sample = {name: value for name, value in sample.items() if name not in marked}
+    if len(plans) == 1:
+        event, unmapped = _record(plans[0], sample, kind, index)
+        return Rendering(kind, event, unmapped, (event,))
+    records = [_record(plan, sample, kind, index) for plan in plans]
+    return Rendering(kind, records[0][0], records[0][1], tuple(event for event, _ in records))
+
+
+def _record(plan: _Plan, sample: Mapping, kind: str, index: int) -> tuple[dict, tuple[str, ...]]:
+    """One record of the sample's rendering, and the sample fields it did not map."""
     event = _copy(plan)
     for path, form in plan.times:
         node = event
@@ -431,7 +463,7 @@ def render(key: str, sample: Mapping, logsource: Mapping | None = None, *, index
             event[name] = text
         else:
             _put_path(event, name, path, text)
-    return Rendering(kind, event, tuple(unmapped))
+    return event, tuple(unmapped)
 
 
 @lru_cache(maxsize=None)
