@@ -25,8 +25,9 @@ Data files (each names its sources and a date):
            "defaults": {"<platform field>": value},   # set when no sample field produced it
            "ignore": ["EventID"],                     # sample fields the kind itself stands for
            "raw": [{"to": "_raw", "format": "sysmon_xml"}]}}}    # the whole event as text
-       or "<kind>": {"records": [{...as above...}, ...]}   # one occurrence stored as several
-                                                            # records (auditd's SYSCALL, EXECVE, ...)
+       or "<kind>": {...as above..., "records": [{"raw": ...}, ...]}   # one occurrence stored as
+                                  # several records (auditd's SYSCALL, EXECVE, ...), each the kind's
+                                  # spec with its own entries added
 
   A kind a platform does not list has no rendering there (`render` returns None), unless
   kinds.json names a kind it `falls_back_to` that the platform lists; a sample field a kind does
@@ -307,7 +308,8 @@ def _compile_plan(key: str, kind: str) -> tuple[_Plan, ...] | None:
         spec = table.get("kinds", {}).get(fallbacks()[kind])
     if spec is None:
         return None
-    return tuple(_compile_record(key, table, record) for record in spec.get("records", [spec]))
+    shared = {name: value for name, value in spec.items() if name != "records"}  # what every record has
+    return tuple(_compile_record(key, table, {**shared, **record}) for record in spec.get("records", [{}]))
 
 
 def _compile_record(key: str, table: dict, spec: dict) -> _Plan:

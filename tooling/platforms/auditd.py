@@ -2,7 +2,7 @@
 audit rule): SYSCALL, EXECVE and PROCTITLE, each a line of its own. Raw-text formats for the
 platforms that keep audit.log's lines as they are (tooling/platforms/transforms.py registers them).
 
-What the kernel does (kernel/auditsc.c, audit_log_n_untrustedstring): a value holding a double
+What the kernel does (kernel/audit.c, audit_log_n_untrustedstring): a value holding a double
 quote, a blank, a control character or a byte above 0x7e is written as the upper-case hex of its
 bytes, unquoted; any other value is quoted. EXECVE holds each argument as a0, a1, ...; PROCTITLE
 the whole argument vector, NUL-separated (so always hex with two or more arguments) and cut to
@@ -35,7 +35,7 @@ def _arguments(sample: dict) -> list[str]:
 def syscall_record(sample: dict) -> str:
     """The SYSCALL record of a successful execve (x86-64 syscall 59): who ran what."""
     image = str(sample.get("Image", "")) or _arguments(sample)[0]
-    uid = "0" if str(sample.get("User", "root")).rsplit("\\", 1)[-1] == "root" else "1000"
+    uid = "0" if str(sample.get("User", "root")) == "root" else "1000"
     return (f"type=SYSCALL {STAMP} arch=c000003e syscall=59 success=yes exit=0 a0=55d1c2a0 a1=55d1c2f0 "
             f"a2=55d1c340 a3=0 items=2 ppid=4100 pid=4242 auid=1000 uid={uid} gid={uid} euid={uid} suid={uid} "
             f"fsuid={uid} egid={uid} sgid={uid} fsgid={uid} tty=pts0 ses=3 "
