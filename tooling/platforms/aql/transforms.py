@@ -11,11 +11,10 @@ Only functions registered here can be named by render.json.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Mapping
 
 from tooling.platforms import transforms as shared
-from tooling.platforms.eql.transforms import argv_posix
+from tooling.platforms.auditd import STAMP, execve_record
 
 HOST = "ws01.contoso.local"
 # The Sysmon message's field order for the kinds the samples use (Sysmon's own event templates).
@@ -55,26 +54,18 @@ def wincollect(sample: dict) -> str:
     return "\t".join([f"{k}={v}" for k, v in header.items()]) + f"\tMessage={message}"
 
 
-def _audit_stamp() -> str:
-    return "msg=audit(1767268800.000:4242):"
-
-
 def auditd(sample: dict) -> str:
     """An auditd record: type=... msg=audit(time:serial): key=value ..."""
     fields = " ".join([f"{k}={shared.text(v)}" for k, v in sample.items() if k != "type"])
-    return f"type={sample.get('type', 'UNKNOWN')} {_audit_stamp()} {fields}"
+    return f"type={sample.get('type', 'UNKNOWN')} {STAMP} {fields}"
 
 
 def linux_process(sample: dict) -> str:
     """Linux process creation: Sysmon for Linux (EventID 1) sends its XML over syslog; otherwise
-    the audit EXECVE record, whose arguments are a0, a1, ... (quoted)."""
+    the audit EXECVE record, whose arguments are a0, a1, ... (quoted, or hex)."""
     if "EventID" in sample:
         return f"<14>Jan  1 12:00:00 lnx01 sysmon: {shared.sysmon_xml(sample)}"
-    # shlex.split's answer, or a split at white space where it refuses the line (an unclosed
-    # quote), from the regex-based split Elastic's process.args uses (shlex's loop costs ~40 us)
-    words = argv_posix(str(sample.get("CommandLine", "")))
-    arguments = " ".join(f'a{i}={json.dumps(word)}' for i, word in enumerate(words))
-    return f"type=EXECVE {_audit_stamp()} argc={len(words)} {arguments}"
+    return execve_record(sample)  # with the kernel's quoting: an argument with a blank is hex
 
 
 def fortigate(sample: dict) -> str:
