@@ -158,3 +158,15 @@ def test_a_bug_in_dac_is_an_internal_error_not_a_traceback(tmp_path):
     debug = subprocess.run([sys.executable, "-c", broken_parser], capture_output=True, text=True, cwd=root,
                            env={**os.environ, "DAC_DEBUG": "1"})
     assert "Traceback" in debug.stderr
+
+
+def test_platforms_kinds_lists_each_kind_with_its_conditions_and_what_it_falls_back_to(run_dac):
+    result = run_dac("platforms", "kinds")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("linux_auditd_process_creation "))
+    title_column = lines[start].index("Linux process creation as auditd records it")
+    assert lines[start + 1].index('when {"has": ["CommandLine"], "equals": {"type": ["EXECVE"]}}') == title_column
+    assert lines[start + 2].strip() == "on a platform without its own form: as linux_process_creation"
+    # every kind's title starts in the same column, however long the longest kind's name
+    assert lines[0].index("Windows registry event") == title_column

@@ -186,7 +186,13 @@ def _platform_list() -> str:
 def _kind_list() -> str:
     from tooling.platforms import kinds
 
-    return "\n".join(f"{k['kind']:26s} {k['title']}\n{'':26s} when {json.dumps(k['when'])}" for k in kinds())
+    width = max(len(k["kind"]) for k in kinds())
+    lines = []
+    for k in kinds():
+        lines += [f"{k['kind']:{width}s} {k['title']}", f"{'':{width}s} when {json.dumps(k['when'])}"]
+        if "falls_back_to" in k:
+            lines.append(f"{'':{width}s} on a platform without its own form: as {k['falls_back_to']}")
+    return "\n".join(lines)
 
 
 def _show(key: str, table: str | None) -> str | None:
