@@ -99,3 +99,18 @@ def lark_tree(language, text: str):
         return language._parse(text)[0]
     finally:
         language.__dict__["loop"] = saved
+
+
+def assert_label_decides_only_when_read(key: str, query: str, filtered: str, event: dict, line: int,
+                                        position: tuple[int, int]) -> None:
+    """A label stage's condition on query line `line` is no predicate while only the results show
+    its value (`query` returns `event`); read by a filter (`filtered` drops it), the same condition
+    decides, at `position`."""
+    from tooling.languages.explanation import explain
+
+    shown = explain(key, query, event)
+    assert shown.matched is True
+    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == line] == []
+    decided = explain(key, filtered, event)
+    assert decided.matched is False
+    assert (decided.line, decided.column) == position

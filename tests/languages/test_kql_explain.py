@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.languages.support import assert_label_decides_only_when_read
 from tooling.languages.explanation import explain
 
 QUERY = """DeviceProcessEvents
@@ -100,13 +101,9 @@ SC_STOP = row(FileName="sc.exe", ProcessCommandLine="sc stop WinDefend", Timesta
 def test_an_extend_that_only_names_what_the_results_show_decides_nothing():
     # no later operator but project and sort reads `Indicator`: its iff() condition is no
     # predicate (coverage asks no sample to prove it); read by a `where`, the same condition decides
-    shown = explain("kql", LABELLED, SC_STOP)
-    assert shown.matched is True
-    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
     filtered = LABELLED.replace("| project", '| where Indicator == "other"\n| project')
-    decided = explain("kql", filtered, SC_STOP)
-    assert decided.matched is False
-    assert (decided.line, decided.column) == (3, 26)  # the iff's `FileName =~ "sc.exe"`, which held
+    # at the iff's `FileName =~ "sc.exe"`, which held
+    assert_label_decides_only_when_read("kql", LABELLED, filtered, SC_STOP, 3, (3, 26))
 
 
 LET_UNION = """let Hits = DeviceProcessEvents
@@ -117,12 +114,8 @@ union Hits, (DeviceRegistryEvents | where RegistryValueName == "Start")
 
 
 def test_a_let_bound_extend_is_read_through_the_pipelines_that_consume_it():
-    shown = explain("kql", LET_UNION, SC_STOP)
-    assert shown.matched is True
-    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
     filtered = LET_UNION.replace("union Hits,", 'union (Hits | where Indicator == "other"),')
-    decided = explain("kql", filtered, SC_STOP)
-    assert decided.matched is False and (decided.line, decided.column) == (3, 30)
+    assert_label_decides_only_when_read("kql", LET_UNION, filtered, SC_STOP, 3, (3, 30))
 
 
 @pytest.mark.parametrize("later, label", [

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.languages.support import assert_label_decides_only_when_read
 from tooling.languages.explanation import explain
 
 QUERY = r"""#event_simpleName=ProcessRollup2 event_platform=Win
@@ -174,13 +175,8 @@ def test_a_case_that_only_names_what_the_results_show_decides_nothing():
     # the `*` branch keeps every event and only `table` reads `Tool`: the in() condition is no
     # predicate (coverage asks no sample to prove it); read by a filter, the same condition decides
     event = process(FileName="sc.exe", CommandLine="sc stop WinDefend")
-    shown = explain("logscale", LABELLED, event)
-    assert shown.matched is True
-    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
     filtered = LABELLED.replace("| table", '| Tool="other"\n| table')
-    decided = explain("logscale", filtered, event)
-    assert decided.matched is False
-    assert (decided.line, decided.column) == (3, 5)  # the in(), which held
+    assert_label_decides_only_when_read("logscale", LABELLED, filtered, event, 3, (3, 5))  # the in(), which held
 
 
 def test_a_case_without_a_branch_that_keeps_every_event_is_a_filter():

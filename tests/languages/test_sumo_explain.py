@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.languages.support import assert_label_decides_only_when_read
 from tooling.languages import get_language
 from tooling.languages.explanation import explain, shown_value
 from tooling.platforms import render
@@ -188,13 +189,9 @@ def test_a_field_expression_that_only_names_what_the_results_show_decides_nothin
     # no later operator but fields and sort reads `account`: its if() condition is no predicate
     # (coverage asks no sample to prove it); read by a `where`, the same condition decides
     event = sysmon("sc.exe stop WinDefend")
-    shown = explain("sumo", LABELLED, event)
-    assert shown.matched is True
-    assert [leaf.line for leaf in shown.held + shown.failed if leaf.line == 3] == []
     filtered = LABELLED.replace("| fields", '| where account = "unknown"\n| fields')
-    decided = explain("sumo", filtered, event)
-    assert decided.matched is False
-    assert (decided.line, decided.column) == (3, 6)  # isBlank(user), which did not hold
+    # at isBlank(user), which did not hold
+    assert_label_decides_only_when_read("sumo", LABELLED, filtered, event, 3, (3, 6))
 
 
 @pytest.mark.parametrize("later, label", [

@@ -1,6 +1,6 @@
 """The records auditd writes to audit.log for one execve (a process creation under an execve
 audit rule): SYSCALL, EXECVE and PROCTITLE, each a line of its own. Raw-text formats for the
-platforms that keep audit.log's lines as they are (tooling/platforms/transforms.py registers them).
+platforms that keep audit.log's lines as they are (a platform's transforms.py registers them).
 
 What the kernel does (kernel/audit.c, audit_log_n_untrustedstring): a value holding a double
 quote, a blank, a control character or a byte above 0x7e is written as the upper-case hex of its

@@ -324,15 +324,6 @@ FORMATS: dict[str, Callable[[dict], str]] = {
 }
 
 
-def _add_auditd_formats() -> None:
-    from tooling.platforms import auditd  # auditd.py reads argv_posix from a platform module: imported here
-
-    FORMATS.update(auditd.FORMATS)
-
-
-_add_auditd_formats()
-
-
 # --- time formats ------------------------------------------------------------------------
 
 def time_as(moment: datetime, form: str) -> Any:

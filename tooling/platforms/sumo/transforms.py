@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
+from tooling.platforms.auditd import FORMATS as AUDITD_EXECVE_FORMATS
 from tooling.platforms.transforms import (
     compact_json, escape, json_value, key_values, text, windows_insertion_strings, windows_message,
 )
@@ -192,6 +193,7 @@ def source_host(value: Any, sample: Mapping | None = None) -> Any:
 
 
 FORMATS: dict[str, Callable[[dict], str]] = {
+    **AUDITD_EXECVE_FORMATS,  # an execve's SYSCALL, EXECVE and PROCTITLE lines
     "windows_json": windows_json, "linux_sysmon_syslog": linux_sysmon_syslog, "auditd": auditd,
     "cloudtrail_json": cloudtrail_json, "azure_activity_json": azure_activity_json,
     "gcp_pubsub_json": gcp_pubsub_json, "m365_json": m365_json, "fortigate_syslog": fortigate_syslog,
